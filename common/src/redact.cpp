@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sandbench/common/redact.hpp"
+
+#include <mutex>
+#include <regex>
+#include <vector>
+
+namespace sandbench {
+namespace {
+
+struct SecretStore {
+    std::mutex mutex;
+    std::vector<std::string> secrets;
+};
+
+SecretStore& secret_store() {
+    static SecretStore store;
+    return store;
+}
+
+}  // namespace
+
+void register_secret(std::string_view secret) {
+    // Very short values would redact ordinary words; real keys and tokens are long.
+    if (secret.size() < 6) {
+        return;
+    }
+    auto& store = secret_store();
+    const std::lock_guard lock(store.mutex);
+    store.secrets.emplace_back(secret);
+}
+
+std::string redact(std::string_view text) {
+    std::string result(text);
+    {
+        auto& store = secret_store();
+        const std::lock_guard lock(store.mutex);
+        for (const auto& secret : store.secrets) {
+            for (auto pos = result.find(secret); pos != std::string::npos;
+                 pos = result.find(secret, pos)) {
+                result.replace(pos, secret.size(), "***");
+            }
+        }
+    }
+    static const std::regex bearer(R"((Bearer\s+)[A-Za-z0-9._~+/=-]+)", std::regex::icase);
+    static const std::regex key_param(
+        R"(((?:api[_-]?key|token|secret|password)["']?\s*[=:]\s*["']?)[^&"'\s,}]+)",
+        std::regex::icase);
+    result = std::regex_replace(result, bearer, "$1***");
+    result = std::regex_replace(result, key_param, "$1***");
+    return result;
+}
+
+}  // namespace sandbench
