@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sandbench/backends/backend.hpp"
+
+#include "sandbench/common/redact.hpp"
+
+#include <array>
+#include <exception>
+#include <utility>
+
+namespace sandbench::backends {
+namespace {
+
+constexpr std::array<std::pair<Status, std::string_view>, 7> kStatusNames{{
+    {Status::kOk, "ok"},
+    {Status::kUserError, "user_error"},
+    {Status::kTimeout, "timeout"},
+    {Status::kTransportError, "transport_error"},
+    {Status::kRateLimited, "rate_limited"},
+    {Status::kBackendError, "backend_error"},
+    {Status::kCancelled, "cancelled"},
+}};
+
+/// Runs `call`, turning any escaping exception into a kBackendError outcome of type `Result`:
+/// the one place that keeps the promise that nothing throws across the backend boundary.
+template <typename Result, typename Call>
+Result guarded(Call&& call) noexcept {
+    try {
+        return std::forward<Call>(call)();
+    } catch (const std::exception& error) {
+        Result result;
+        result.status = Status::kBackendError;
+        result.message = redact(error.what());
+        return result;
+    } catch (...) {
+        Result result;
+        result.status = Status::kBackendError;
+        result.message = "unknown exception from backend";
+        return result;
+    }
+}
+
+}  // namespace
+
+std::string_view to_string(Status status) noexcept {
+    for (const auto& [value, name] : kStatusNames) {
+        if (value == status) {
+            return name;
+        }
+    }
+    return "unknown";
+}
+
+std::optional<Status> status_from_string(std::string_view text) noexcept {
+    for (const auto& [value, name] : kStatusNames) {
+        if (name == text) {
+            return value;
+        }
+    }
+    return std::nullopt;
+}
+
+Execution Session::execute(std::string_view code, Milliseconds timeout) noexcept {
+    if (closed_) {
+        Execution closed;
+        closed.status = Status::kBackendError;
+        closed.message = "session is closed";
+        return closed;
+    }
+    return guarded<Execution>([&] { return do_execute(code, timeout); });
+}
+
+Outcome Session::upload(std::string_view name, std::string_view bytes) noexcept {
+    return guarded<Outcome>([&] { return do_upload(name, bytes); });
+}
+
+Download Session::download(std::string_view name) noexcept {
+    return guarded<Download>([&] { return do_download(name); });
+}
+
+FileListing Session::list_files() noexcept {
+    return guarded<FileListing>([&] { return do_list_files(); });
+}
+
+Outcome Session::close() noexcept {
+    if (!closed_) {
+        closed_ = guarded<Outcome>([&] { return do_close(); });
+    }
+    return *closed_;
+}
+
+SessionStart Backend::create_session() noexcept {
+    return guarded<SessionStart>([&] { return do_create_session(); });
+}
+
+}  // namespace sandbench::backends
