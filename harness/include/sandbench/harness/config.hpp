@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The configuration file (sandbench.toml, docs/configuration.md): named backend instances and
+// defaults for `run`. Command-line flags override the file; the file overrides built-ins.
+//
+//   [run]
+//   backends = ["local", "local-bwrap"]
+//   workloads = ["hello", "numpy_fft"]
+//   scenarios = ["cold", "reused"]
+//   iterations = 20
+//   warmup = 2
+//
+//   [backends.local-bwrap-small]
+//   type = "local"
+//   isolation = "bwrap"
+//   memory_limit_mb = 512
+#pragma once
+
+#include "sandbench/backends/registry.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sandbench::harness {
+
+struct RunDefaults {
+    std::optional<std::vector<std::string>> backends;
+    std::optional<std::vector<std::string>> workloads;
+    std::optional<std::vector<std::string>> scenarios;
+    std::optional<int> iterations;
+    std::optional<int> warmup;
+    std::optional<std::uint64_t> seed;
+    std::optional<bool> interleave;
+    std::optional<double> cell_timeout_s;
+};
+
+struct Config {
+    std::vector<backends::BackendSpec> backends;  ///< from the file, in file order
+    RunDefaults run;
+};
+
+/// Parses a TOML config. Throws ConfigError ("file:line:column: what") on malformed input,
+/// unknown tables or keys, or values of the wrong type.
+[[nodiscard]] Config load_config(const std::filesystem::path& file);
+[[nodiscard]] Config parse_config(std::string_view text, const std::string& source_name);
+
+/// Resolves backend names: instances from the config first, then built-in instances, then a
+/// bare type name with default settings. Throws UsageError naming the known backends.
+[[nodiscard]] std::vector<backends::BackendSpec> resolve_backends(
+    const std::vector<std::string>& names, const Config& config);
+
+/// Where the shipped workloads live: $SANDBENCH_WORKLOADS, else the source tree's workloads/.
+[[nodiscard]] std::filesystem::path default_workloads_directory();
+
+/// Every backend name `resolve_backends` accepts, for listings and messages.
+[[nodiscard]] std::vector<backends::BackendSpec> known_backends(const Config& config);
+
+}  // namespace sandbench::harness

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The context block of a run: where and how the numbers were measured (host, CPUs, OS,
+// compiler, git revision, the plan, every backend's configuration without secrets). Results
+// without it cannot be compared honestly, so every summary carries it.
+#pragma once
+
+#include "sandbench/backends/backend.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace sandbench::harness {
+
+struct RunContext {
+    std::string run_id;
+    std::string started_at;  ///< ISO 8601 UTC
+    std::string host;
+    unsigned cpus = 0;
+    std::string os;  ///< uname: sysname release machine
+    std::string compiler;
+    std::string build_type;
+    std::string sandbench_version;
+    std::string git_revision;  ///< "abc1234", "abc1234-dirty", or "unknown"
+    std::vector<backends::BackendInfo> backends;
+    nlohmann::json plan = nlohmann::json::object();
+};
+
+/// A run id that sorts by time and is unique per process: 20261123T101500Z-1a2b.
+[[nodiscard]] std::string make_run_id();
+
+/// Fills in everything about this machine and build; backends and plan are the caller's.
+[[nodiscard]] RunContext capture_run_context(std::string run_id);
+
+[[nodiscard]] nlohmann::json to_json(const RunContext& context);
+[[nodiscard]] nlohmann::json to_json(const backends::BackendInfo& info);
+
+}  // namespace sandbench::harness

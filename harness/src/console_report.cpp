@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sandbench/harness/console_report.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace sandbench::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string format_duration(double seconds) {
+    const auto total = static_cast<long>(seconds + 0.5);
+    return total >= 3600 ? fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60)
+                         : fmt::format("{}:{:02}", total / 60, total % 60);
+}
+
+std::string percent(std::optional<double> fraction) {
+    return fraction ? fmt::format("{:.1f}%", *fraction * 100.0) : "-";
+}
+
+std::string value_or_dash(const std::optional<double>& value) {
+    return value ? format_ms(*value) : "-";
+}
+
+std::string percentile_cell(const std::optional<Percentile>& value) {
+    if (!value) {
+        return "-";
+    }
+    // A percentile the sample cannot support is shown, but marked, never silently trusted.
+    return value->supported ? format_ms(value->value) : format_ms(value->value) + "?";
+}
+
+std::string ci_cell(const Distribution& d) {
+    return d.median_ci
+               ? fmt::format("{}..{}", format_ms(d.median_ci->low), format_ms(d.median_ci->high))
+               : "-";
+}
+
+std::string backend_label(const SummaryRow& row) {
+    return row.emulated ? row.backend + " (emulated)" : row.backend;
+}
+
+/// Phases shown in the main tables; per-cell rows stay in summary.json and the CSV.
+bool headline_phase(const SummaryRow& row) {
+    static const std::set<std::string_view> kCold{
+        phase::kCreate,     phase::kUpload,   phase::kFirstResult, phase::kExecute,
+        phase::kLastResult, phase::kDownload, phase::kClose};
+    static const std::set<std::string_view> kReused{phase::kExecute, phase::kDownload};
+    return row.scenario == Scenario::kCold ? kCold.contains(row.phase)
+                                           : kReused.contains(row.phase);
+}
+
+const SummaryRow* find_row(const Summary& summary, const std::string& backend,
+                           const std::string& workload, Scenario scenario,
+                           std::string_view phase_name) {
+    for (const auto& row : summary.rows) {
+        if (row.backend == backend && row.workload == workload && row.scenario == scenario &&
+            row.phase == phase_name) {
+            return &row;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+std::string format_ms(double milliseconds) {
+    if (milliseconds < 10.0) {
+        return fmt::format("{:.2f}", milliseconds);
+    }
+    if (milliseconds < 100.0) {
+        return fmt::format("{:.1f}", milliseconds);
+    }
+    return fmt::format("{:.0f}", milliseconds);
+}
+
+ConsoleProgress::ConsoleProgress(std::FILE* stream, bool quiet)
+    : stream_(stream), quiet_(quiet), terminal_(isatty(fileno(stream)) == 1) {}
+
+void ConsoleProgress::on_run_start(const RunContext& context, std::size_t total_steps) {
+    total_ = total_steps;
+    start_ = Clock::now();
+    last_line_ = start_;
+    if (!quiet_) {
+        fmt::print(stream_, "sandbench run {}: {} steps on {} backend(s)\n", context.run_id,
+                   total_steps, context.backends.size());
+    }
+}
+
+void ConsoleProgress::on_skip(const SkippedWorkload& skip) {
+    if (!quiet_) {
+        draw("", true);
+        fmt::print(stream_, "skip {} on {}: {}\n", skip.workload, skip.backend, skip.reason);
+    }
+}
+
+void ConsoleProgress::on_step_start(const StepInfo& step) {
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    const double remaining = step.index == 0 ? 0.0
+                                             : elapsed / static_cast<double>(step.index) *
+                                                   static_cast<double>(step.total - step.index);
+    const auto line = fmt::format(
+        "[{:>{}}/{}] {:<14} {:<20} {:<6} {} {:<3} | {} failed | {} elapsed, ~{} left",
+        step.index + 1, fmt::formatted_size("{}", step.total), step.total, step.backend,
+        step.workload, to_string(step.scenario), step.warmup ? "warmup" : "iter  ",
+        step.iteration + 1, failures_, format_duration(elapsed), format_duration(remaining));
+    draw(line, step.index == 0);
+}
+
+void ConsoleProgress::on_sample(const Sample& sample) {
+    if (!sample.ok && !sample.warmup) {
+        ++failures_;
+    }
+}
+
+void ConsoleProgress::draw(const std::string& line, bool force) {
+    if (quiet_) {
+        return;
+    }
+    if (terminal_) {
+        // Redraw in place; clear the rest of the previous, possibly longer, line.
+        fmt::print(stream_, "\r{}\x1b[K", line);
+        drawn_ = !line.empty();
+        std::fflush(stream_);
+        return;
+    }
+    const auto now = Clock::now();
+    if (!line.empty() && (force || now - last_line_ >= std::chrono::seconds(5))) {
+        fmt::print(stream_, "{}\n", line);
+        last_line_ = now;
+    }
+}
+
+void ConsoleProgress::finish() {
+    if (terminal_ && drawn_ && !quiet_) {
+        fmt::print(stream_, "\r\x1b[K");
+        std::fflush(stream_);
+    }
+}
+
+std::string render_console_report(const Summary& summary) {
+    std::string out;
+    auto append = [&out]<typename... Args>(fmt::format_string<Args...> format, Args&&... args) {
+        out += fmt::format(format, std::forward<Args>(args)...);
+    };
+
+    bool any_emulated = false;
+    for (const auto scenario : {Scenario::kCold, Scenario::kReused}) {
+        std::vector<const SummaryRow*> rows;
+        for (const auto& row : summary.rows) {
+            if (row.scenario == scenario && headline_phase(row)) {
+                rows.push_back(&row);
+                any_emulated = any_emulated || row.emulated;
+            }
+        }
+        if (rows.empty()) {
+            continue;
+        }
+        append(
+            "\n{} sessions (milliseconds; '?' marks a percentile the sample is too small "
+            "for)\n",
+            scenario == Scenario::kCold ? "Cold" : "Reused");
+        append("{:<24} {:<18} {:<12} {:>4} {:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>17}\n", "backend",
+               "workload", "phase", "n", "fail", "median", "p95", "min", "max", "cv",
+               "95% CI median");
+        for (const auto* row : rows) {
+            const auto& d = row->wall;
+            append("{:<24} {:<18} {:<12} {:>4} {:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>17}\n",
+                   backend_label(*row), row->workload, row->phase, d.n, row->failures,
+                   value_or_dash(d.median), percentile_cell(d.p95), value_or_dash(d.min),
+                   value_or_dash(d.max), percent(d.cv), ci_cell(d));
+        }
+    }
+
+    // Cold vs reused: what an agent pays for a new sandbox compared with keeping one.
+    bool header = false;
+    for (const auto& cold : summary.rows) {
+        if (cold.scenario != Scenario::kCold || cold.phase != phase::kLastResult ||
+            !cold.wall.median) {
+            continue;
+        }
+        const auto* first =
+            find_row(summary, cold.backend, cold.workload, Scenario::kCold, phase::kFirstResult);
+        const auto* reused =
+            find_row(summary, cold.backend, cold.workload, Scenario::kReused, phase::kExecute);
+        if (reused == nullptr || !reused->wall.median || *reused->wall.median <= 0.0) {
+            continue;
+        }
+        if (!header) {
+            append(
+                "\nCold vs reused (medians, ms): a new session from before create to its first "
+                "and last\ncell result, against all cells on a session that already ran them\n");
+            append("{:<24} {:<18} {:>12} {:>12} {:>12} {:>12}\n", "backend", "workload",
+                   "cold first", "cold last", "reused", "cold/reused");
+            header = true;
+        }
+        append("{:<24} {:<18} {:>12} {:>12} {:>12} {:>11.1f}x\n", backend_label(cold),
+               cold.workload, first ? value_or_dash(first->wall.median) : "-",
+               format_ms(*cold.wall.median), format_ms(*reused->wall.median),
+               *cold.wall.median / *reused->wall.median);
+    }
+
+    // Where the time goes: the backend's own execution time against the rest (transport).
+    bool split_header = false;
+    for (const auto& row : summary.rows) {
+        if (row.phase != phase::kExecute || !row.backend_time || !row.backend_time->median ||
+            !row.median_transport_ms) {
+            continue;
+        }
+        if (!split_header) {
+            append(
+                "\nExecution vs overhead (medians, ms): time the sandbox reported for running "
+                "the code, and the rest\n");
+            append("{:<24} {:<18} {:<7} {:>10} {:>10} {:>10}\n", "backend", "workload", "scenario",
+                   "total", "in sandbox", "overhead");
+            split_header = true;
+        }
+        append("{:<24} {:<18} {:<7} {:>10} {:>10} {:>10}\n", backend_label(row), row.workload,
+               to_string(row.scenario), value_or_dash(row.wall.median),
+               format_ms(*row.backend_time->median), format_ms(*row.median_transport_ms));
+    }
+
+    bool failure_header = false;
+    for (const auto& row : summary.rows) {
+        if (row.failures == 0) {
+            continue;
+        }
+        if (!failure_header) {
+            append("\nFailures (kept as data, excluded from the timings above)\n");
+            failure_header = true;
+        }
+        std::string kinds;
+        for (const auto& [kind, count] : row.failure_kinds) {
+            kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", count, kind);
+        }
+        append("  {} {} {} {}: {}/{} failed ({}): {}\n", backend_label(row), row.workload,
+               to_string(row.scenario), row.phase, row.failures, row.attempts, kinds,
+               row.first_failure);
+    }
+    for (const auto& skip : summary.skipped) {
+        append("  skipped {} on {}: {}\n", skip.workload, skip.backend, skip.reason);
+    }
+    if (any_emulated) {
+        append(
+            "\n(emulated): the backend is a local emulator of the service, not the service "
+            "itself.\n");
+    }
+    if (summary.interrupted) {
+        append("\nThe run was interrupted; the numbers cover what was measured before.\n");
+    }
+    return out;
+}
+
+}  // namespace sandbench::harness

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sandbench/harness/run_context.hpp"
+
+#include "sandbench/common/version.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+namespace sandbench::harness {
+namespace {
+
+std::string utc_timestamp(std::string_view format) {
+    const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    return fmt::format(fmt::runtime(format), fmt::gmtime(now));
+}
+
+/// First line a shell command prints, or "" when it fails. Only for fixed, trusted commands.
+std::string first_line_of(const char* command) {
+    std::array<char, 256> buffer{};
+    std::string line;
+    if (std::FILE* pipe = popen(command, "r")) {
+        if (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) {
+            line = buffer.data();
+        }
+        if (pclose(pipe) != 0) {
+            return "";
+        }
+    }
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
+        line.pop_back();
+    }
+    return line;
+}
+
+std::string git_revision() {
+    const std::string revision =
+        first_line_of("git -C '" SANDBENCH_SOURCE_DIR "' rev-parse --short HEAD 2>/dev/null");
+    if (revision.empty()) {
+        return "unknown";
+    }
+    const std::string dirty = first_line_of(
+        "git -C '" SANDBENCH_SOURCE_DIR "' status --porcelain --untracked-files=no 2>/dev/null");
+    return dirty.empty() ? revision : revision + "-dirty";
+}
+
+}  // namespace
+
+std::string make_run_id() {
+    std::random_device device;
+    return fmt::format("{}-{:04x}", utc_timestamp("{:%Y%m%dT%H%M%SZ}"), device() & 0xffffU);
+}
+
+RunContext capture_run_context(std::string run_id) {
+    RunContext context;
+    context.run_id = std::move(run_id);
+    context.started_at = utc_timestamp("{:%Y-%m-%dT%H:%M:%SZ}");
+    std::array<char, 256> host{};
+    if (gethostname(host.data(), host.size() - 1) == 0) {
+        context.host = host.data();
+    }
+    context.cpus = std::thread::hardware_concurrency();
+    utsname names{};
+    if (uname(&names) == 0) {
+        context.os = fmt::format("{} {} {}", names.sysname, names.release, names.machine);
+    }
+#if defined(__clang__)
+    context.compiler = fmt::format("clang {}", __clang_version__);
+#elif defined(__GNUC__)
+    context.compiler = fmt::format("g++ {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+#endif
+#ifdef NDEBUG
+    context.build_type = "release";
+#else
+    context.build_type = "debug";
+#endif
+    context.sandbench_version = kVersion;
+    context.git_revision = git_revision();
+    return context;
+}
+
+nlohmann::json to_json(const backends::BackendInfo& info) {
+    return {{"name", info.name},
+            {"type", info.type},
+            {"description", info.description},
+            {"emulated", info.emulated},
+            {"capabilities",
+             {{"files", info.capabilities.files},
+              {"images", info.capabilities.images},
+              {"explicit_create", info.capabilities.explicit_create},
+              {"server_timing", info.capabilities.server_timing},
+              {"isolation", info.capabilities.isolation}}},
+            {"config", info.config}};
+}
+
+nlohmann::json to_json(const RunContext& context) {
+    nlohmann::json backends = nlohmann::json::array();
+    for (const auto& info : context.backends) {
+        backends.push_back(to_json(info));
+    }
+    return {{"run_id", context.run_id},
+            {"started_at", context.started_at},
+            {"host", context.host},
+            {"cpus", context.cpus},
+            {"os", context.os},
+            {"compiler", context.compiler},
+            {"build_type", context.build_type},
+            {"sandbench_version", context.sandbench_version},
+            {"git_revision", context.git_revision},
+            {"backends", backends},
+            {"plan", context.plan}};
+}
+
+}  // namespace sandbench::harness
