@@ -1,11 +1,46 @@
 // SPDX-License-Identifier: Apache-2.0
 //
-// The sandbench command line: `run`, `list`, `exec`. main() only calls run_cli(); this is the one
-// place where set-up errors (sandbench::Error) are caught and turned into one line and an exit
-// code: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.
+// The sandbench command line. run_cli() builds the CLI11 app from one add_*_command function per
+// subcommand (one file each), parses, and runs the chosen command inside the one place where
+// set-up errors (sandbench::Error) are caught and turned into one line and an exit code:
+// 0 success, 1 runtime failure, 2 usage error, 130 interrupted (commands may add their own,
+// documented in their help).
 #pragma once
 
+#include "sandbench/harness/config.hpp"
+#include "sandbench/harness/workload.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
 namespace sandbench::cli {
+
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitInterrupted = 130;
+
+/// Options that apply to every command.
+struct GlobalOptions {
+    std::string config_path;
+    std::string workloads_dir;
+    int verbosity = 0;
+    bool quiet = false;
+};
+
+/// What the chosen subcommand does once parsing succeeded; returns the exit code.
+using CommandAction = std::function<int()>;
+
+/// Each adds one subcommand to `app`; when the user picks it, `action` is set to run it.
+/// `global` is filled by the parse and read when the action runs.
+void add_run_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
+void add_list_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
+void add_exec_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
+
+/// The --config file, or an empty config when none was given.
+[[nodiscard]] harness::Config load_config_if_any(const GlobalOptions& global);
+/// The workload directory from --workloads-dir or the default. Throws UsageError if missing.
+[[nodiscard]] harness::WorkloadCatalog catalog_for(const GlobalOptions& global);
 
 [[nodiscard]] int run_cli(int argc, char** argv);
 
