@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/harness/console_report.hpp"
 
-#include <fmt/format.h>
-
 #include <unistd.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
+
+#include <fmt/format.h>
 
 namespace sandbench::harness {
 namespace {
@@ -44,16 +44,6 @@ std::string ci_cell(const Distribution& d) {
 
 std::string backend_label(const SummaryRow& row) {
     return row.emulated ? row.backend + " (emulated)" : row.backend;
-}
-
-/// Phases shown in the main tables; per-cell rows stay in summary.json and the CSV.
-bool headline_phase(const SummaryRow& row) {
-    static const std::set<std::string_view> kCold{
-        phase::kCreate,     phase::kUpload,   phase::kFirstResult, phase::kExecute,
-        phase::kLastResult, phase::kDownload, phase::kClose};
-    static const std::set<std::string_view> kReused{phase::kExecute, phase::kDownload};
-    return row.scenario == Scenario::kCold ? kCold.contains(row.phase)
-                                           : kReused.contains(row.phase);
 }
 
 const SummaryRow* find_row(const Summary& summary, const std::string& backend,
@@ -151,31 +141,74 @@ std::string render_console_report(const Summary& summary) {
     };
 
     bool any_emulated = false;
-    for (const auto scenario : {Scenario::kCold, Scenario::kReused}) {
-        std::vector<const SummaryRow*> rows;
-        for (const auto& row : summary.rows) {
-            if (row.scenario == scenario && headline_phase(row)) {
-                rows.push_back(&row);
-                any_emulated = any_emulated || row.emulated;
-            }
+    // One line per (backend, workload): the medians of the phases a reader compares first.
+    // Every other statistic and phase is in summary.json, report.md and report.html.
+    std::vector<std::pair<std::string, std::string>> units;
+    for (const auto& row : summary.rows) {
+        any_emulated = any_emulated || row.emulated;
+        const std::pair unit{row.backend, row.workload};
+        if (std::find(units.begin(), units.end(), unit) == units.end()) {
+            units.push_back(unit);
         }
-        if (rows.empty()) {
+    }
+    auto median_of_phase = [&](const std::string& backend, const std::string& workload,
+                               Scenario scenario, std::string_view phase_name) {
+        const auto* row = find_row(summary, backend, workload, scenario, phase_name);
+        return row ? value_or_dash(row->wall.median) : std::string("-");
+    };
+    bool cold_header = false;
+    for (const auto& [backend, workload] : units) {
+        const auto* last =
+            find_row(summary, backend, workload, Scenario::kCold, phase::kLastResult);
+        if (last == nullptr) {
             continue;
         }
-        append(
-            "\n{} sessions (milliseconds; '?' marks a percentile the sample is too small "
-            "for)\n",
-            scenario == Scenario::kCold ? "Cold" : "Reused");
-        append("{:<24} {:<18} {:<12} {:>4} {:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>17}\n", "backend",
-               "workload", "phase", "n", "fail", "median", "p95", "min", "max", "cv",
-               "95% CI median");
-        for (const auto* row : rows) {
-            const auto& d = row->wall;
-            append("{:<24} {:<18} {:<12} {:>4} {:>4} {:>9} {:>9} {:>9} {:>9} {:>7} {:>17}\n",
-                   backend_label(*row), row->workload, row->phase, d.n, row->failures,
-                   value_or_dash(d.median), percentile_cell(d.p95), value_or_dash(d.min),
-                   value_or_dash(d.max), percent(d.cv), ci_cell(d));
+        if (!cold_header) {
+            append(
+                "\nCold sessions: medians in ms over the measured iterations; ok counts "
+                "iterations whose every cell\nwas right. first/last result run from before "
+                "create to the first/last cell's result.\n");
+            append("{:<24} {:<18} {:>7} {:>8} {:>8} {:>9} {:>9} {:>8} {:>10} {:>7}\n", "backend",
+                   "workload", "ok", "create", "upload", "1st res", "last res", "close", "1st p95",
+                   "1st cv");
+            cold_header = true;
         }
+        const auto* first =
+            find_row(summary, backend, workload, Scenario::kCold, phase::kFirstResult);
+        append("{:<24} {:<18} {:>7} {:>8} {:>8} {:>9} {:>9} {:>8} {:>10} {:>7}\n",
+               backend_label(*last), workload,
+               fmt::format("{}/{}", last->attempts - last->failures, last->attempts),
+               median_of_phase(backend, workload, Scenario::kCold, phase::kCreate),
+               median_of_phase(backend, workload, Scenario::kCold, phase::kUpload),
+               first ? value_or_dash(first->wall.median) : "-", value_or_dash(last->wall.median),
+               median_of_phase(backend, workload, Scenario::kCold, phase::kClose),
+               first ? percentile_cell(first->wall.p95) : "-",
+               first ? percent(first->wall.cv) : "-");
+    }
+    bool reused_header = false;
+    for (const auto& [backend, workload] : units) {
+        const auto* execute =
+            find_row(summary, backend, workload, Scenario::kReused, phase::kExecute);
+        if (execute == nullptr) {
+            continue;
+        }
+        if (!reused_header) {
+            append(
+                "\nReused sessions: all cells of the workload again on a session that ran "
+                "them before (ms)\n");
+            append("{:<24} {:<18} {:>7} {:>9} {:>9} {:>9} {:>9} {:>7} {:>17}\n", "backend",
+                   "workload", "ok", "median", "p95", "min", "max", "cv", "95% CI median");
+            reused_header = true;
+        }
+        const auto& d = execute->wall;
+        append("{:<24} {:<18} {:>7} {:>9} {:>9} {:>9} {:>9} {:>7} {:>17}\n",
+               backend_label(*execute), workload,
+               fmt::format("{}/{}", execute->attempts - execute->failures, execute->attempts),
+               value_or_dash(d.median), percentile_cell(d.p95), value_or_dash(d.min),
+               value_or_dash(d.max), percent(d.cv), ci_cell(d));
+    }
+    if (cold_header || reused_header) {
+        append("('?' marks a percentile the sample is too small to support.)\n");
     }
 
     // Cold vs reused: what an agent pays for a new sandbox compared with keeping one.
