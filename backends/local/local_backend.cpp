@@ -253,7 +253,7 @@ void LocalSession::fill_reply(Execution& execution, const json& reply) const {
         throw std::runtime_error("the kernel rejected a request: " +
                                  reply.value("message", std::string{}));
     }
-    execution.backend_time = Milliseconds{reply.at("time").get<double>() * 1000.0};
+    execution.backend_time = Milliseconds{static_cast<double>(reply.at("time_ns").get<std::int64_t>()) / 1e6};
     execution.result = reply.value("result", json{});
     if (const auto images = reply.find("images"); images != reply.end()) {
         for (const auto& image : *images) {
@@ -535,7 +535,7 @@ std::unique_ptr<Backend> make_local_backend(const BackendSpec& spec) {
     settings->name = spec.name;
     const std::string python = reader.get_string("python", default_python());
     const std::string isolation = reader.get_choice("isolation", "none", {"none", "bwrap"});
-    const auto output_limit = reader.get_int("output_limit_bytes", 1 << 20, 1024, 1LL << 32);
+    const auto output_limit = reader.get_int("output_limit_bytes", 8 << 20, 1024, 1LL << 32);
     const auto startup_timeout = reader.get_int("startup_timeout_ms", 10'000, 100, 3'600'000);
     const auto memory_limit_mb = reader.get_int("memory_limit_mb", 2048, 64, 1 << 24);
     const auto max_processes = reader.get_int("max_processes", 256, 16, 1 << 22);

@@ -10,7 +10,7 @@
 //                       and matplotlib are importable only there), else python3 on PATH
 //   isolation           "none" (plain subprocess) or "bwrap": no network, read-only system, private
 //                       /tmp, an unprivileged uid in a user namespace, and the limits below
-//   output_limit_bytes  cap per stream per execution (default 1 MiB); the rest is dropped and a
+//   output_limit_bytes  cap per stream per execution (default 8 MiB); the rest is dropped and a
 //                       marker appended; also caps the trailing expression's value
 //   startup_timeout_ms  how long create_session waits for the kernel (default 10000)
 //   memory_limit_mb     RLIMIT_AS under bwrap (default 2048)

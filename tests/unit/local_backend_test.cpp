@@ -373,15 +373,15 @@ TEST_CASE("local: a timeout kills the kernel's whole process group", "[unit][loc
 TEST_CASE("local: huge output is capped and the session stays usable", "[unit][local]") {
     auto backend = make_backend();
     auto [session, extra] = open_session(*backend);
-    const std::size_t limit = 1 << 20;
+    const std::size_t limit = 8 << 20;  // the default output_limit_bytes
     const Execution python = run(*session, "import sys\nsys.stdout.write('x' * 50_000_000)\n'done'");
     REQUIRE(python.status == Status::kOk);
     CHECK(python.result == "done");
     CHECK(python.output_truncated);
     CHECK(python.stdout_text.size() < limit + 200);
     CHECK(python.stdout_text.rfind(std::string(1000, 'x'), 0) == 0);
-    CHECK_THAT(python.stdout_text, Catch::Contains("output truncated at 1048576 bytes"));
-    CHECK_THAT(python.stdout_text, Catch::Contains("48951424 more bytes dropped"));
+    CHECK_THAT(python.stdout_text, Catch::Contains("output truncated at 8388608 bytes"));
+    CHECK_THAT(python.stdout_text, Catch::Contains("41611392 more bytes dropped"));
 
     const Execution shell = run(*session,
                                 "import os\n"
