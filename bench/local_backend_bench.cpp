@@ -11,8 +11,6 @@
 // Every floor uses the backend's own interpreter (/usr/bin/python3 by default). The bwrap
 // variant is informational; it is skipped where bubblewrap cannot run.
 // Run: sandbench_bench --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
-#include <benchmark/benchmark.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -22,6 +20,7 @@
 #include <string>
 #include <utility>
 
+#include <benchmark/benchmark.h>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/exe.hpp>

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fake/fake_backend.hpp"
 
-#include "sandbench/backends/config_reader.hpp"
-
-#include <fmt/format.h>
-
 #include <atomic>
 #include <map>
 #include <sstream>
 #include <thread>
+
+#include <fmt/format.h>
+
+#include "sandbench/backends/config_reader.hpp"
 
 namespace sandbench::backends::fake {
 namespace {

@@ -21,10 +21,10 @@
 // leak_state, emulated (label results as emulated, for report tests).
 #pragma once
 
+#include <memory>
+
 #include "sandbench/backends/backend.hpp"
 #include "sandbench/backends/registry.hpp"
-
-#include <memory>
 
 namespace sandbench::backends::fake {
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/curl_handles.hpp"
 
-#include "sandbench/common/error.hpp"
-
 #include <mutex>
 #include <string>
+
+#include "sandbench/common/error.hpp"
 
 namespace sandbench::backends::http::detail {
 

@@ -6,9 +6,9 @@
 // it, so libcurl stays a private dependency of sandbench::http.
 #pragma once
 
-#include <curl/curl.h>
-
 #include <memory>
+
+#include <curl/curl.h>
 
 namespace sandbench::backends::http::detail {
 

@@ -1,15 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/http_client.hpp"
 
-#include "http/curl_handles.hpp"
-
-#include "sandbench/common/check.hpp"
-#include "sandbench/common/error.hpp"
-#include "sandbench/common/redact.hpp"
-#include "sandbench/common/version.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -20,6 +11,14 @@
 #include <stdexcept>
 #include <thread>
 #include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "http/curl_handles.hpp"
+#include "sandbench/common/check.hpp"
+#include "sandbench/common/error.hpp"
+#include "sandbench/common/redact.hpp"
+#include "sandbench/common/version.hpp"
 
 namespace sandbench::backends::http {
 namespace {

@@ -68,13 +68,6 @@
 // names the fields (Authorization, X-API-Key, ...) whose values must never be recorded.
 #pragma once
 
-#include "http/headers.hpp"
-#include "http/retry.hpp"
-
-#include "sandbench/backends/backend.hpp"
-
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -82,6 +75,12 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "http/headers.hpp"
+#include "http/retry.hpp"
+#include "sandbench/backends/backend.hpp"
 
 namespace sandbench::backends::http {
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "http/outcome.hpp"
 
-#include "sandbench/common/redact.hpp"
+#include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cmath>
+#include "sandbench/common/redact.hpp"
 
 namespace sandbench::backends::http {
 namespace {

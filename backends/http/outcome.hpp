@@ -7,13 +7,12 @@
 // report whatever the service.
 #pragma once
 
-#include "http/http_client.hpp"
-
-#include "sandbench/backends/backend.hpp"
-
 #include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "http/http_client.hpp"
+#include "sandbench/backends/backend.hpp"
 
 namespace sandbench::backends::http {
 

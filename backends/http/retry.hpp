@@ -10,10 +10,10 @@
 // when a run asks for it; the attempts and the time spent waiting are recorded either way.
 #pragma once
 
-#include "sandbench/backends/backend.hpp"
-
 #include <optional>
 #include <string>
+
+#include "sandbench/backends/backend.hpp"
 
 namespace sandbench::backends::http {
 

@@ -303,7 +303,8 @@ KernelStart KernelProcess::start(const LaunchSpec& spec, std::size_t output_limi
 
     Exchange hello;
     const WaitEnd end = kernel->wait_for_frame(Clock::now() + startup_timeout, hello);
-    if (end == WaitEnd::kFrame && hello.reply.is_object() && hello.reply.value("op", "") == "hello") {
+    if (end == WaitEnd::kFrame && hello.reply.is_object() &&
+        hello.reply.value("op", "") == "hello") {
         kernel->hello_ = std::move(hello.reply);
         return {std::move(kernel), Status::kOk, {}};
     }
@@ -323,8 +324,7 @@ KernelStart KernelProcess::start(const LaunchSpec& spec, std::size_t output_limi
     }
     return {nullptr, Status::kBackendError,
             fmt::format("the kernel's first frame is not a hello{}{}",
-                        hello.problem.empty() ? "" : ": " + hello.problem,
-                        stderr_tail(hello.err))};
+                        hello.problem.empty() ? "" : ": " + hello.problem, stderr_tail(hello.err))};
 }
 
 Exchange KernelProcess::exchange(const json& request, std::optional<Clock::time_point> deadline) {
@@ -456,8 +456,8 @@ void KernelProcess::drain(Fd& fd, CapturedStream* sink, std::size_t budget) {
 
 void KernelProcess::send_pending() {
     while (request_.valid() && outbox_sent_ < outbox_.size()) {
-        const ssize_t written = write_without_sigpipe(
-            request_.get(), outbox_.data() + outbox_sent_, outbox_.size() - outbox_sent_);
+        const ssize_t written = write_without_sigpipe(request_.get(), outbox_.data() + outbox_sent_,
+                                                      outbox_.size() - outbox_sent_);
         if (written > 0) {
             outbox_sent_ += static_cast<std::size_t>(written);
         } else if (written < 0 && errno == EINTR) {

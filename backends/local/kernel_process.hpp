@@ -135,8 +135,8 @@ private:
     Fd err_;      ///< read end of the kernel's stderr
     std::size_t output_limit_;
     std::vector<char> scratch_;  ///< read buffer, allocated once: reads are on the hot path
-    std::string inbox_;    ///< bytes of the reply pipe not yet parsed into a frame
-    std::string outbox_;   ///< bytes of the current request not yet written
+    std::string inbox_;          ///< bytes of the reply pipe not yet parsed into a frame
+    std::string outbox_;         ///< bytes of the current request not yet written
     std::size_t outbox_sent_ = 0;
     bool reaped_ = false;
     std::string ending_;

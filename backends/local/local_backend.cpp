@@ -65,7 +65,9 @@ struct Settings {
     std::string kernel_config;                 ///< the kernel's JSON argument
 };
 
-std::string errno_text(int error) { return std::error_code(error, std::generic_category()).message(); }
+std::string errno_text(int error) {
+    return std::error_code(error, std::generic_category()).message();
+}
 
 std::optional<std::string> invalid_file_name(std::string_view name) {
     if (name.empty()) {
@@ -103,8 +105,8 @@ Fd open_regular(const fs::path& path, int flags, std::string& problem) {
 }
 
 std::string truncation_marker(std::size_t limit, std::uint64_t dropped) {
-    return fmt::format("\n[sandbench: output truncated at {} bytes; {} more bytes dropped]\n", limit,
-                       dropped);
+    return fmt::format("\n[sandbench: output truncated at {} bytes; {} more bytes dropped]\n",
+                       limit, dropped);
 }
 
 /// The last line of a kernel's stderr, for a death message.
@@ -191,8 +193,8 @@ Execution LocalSession::do_execute(std::string_view code, Milliseconds timeout) 
         deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(timeout);
     }
     const std::uint64_t request_id = ++requests_;
-    Exchange exchange = kernel_->exchange(
-        json{{"op", "execute"}, {"id", request_id}, {"code", code}}, deadline);
+    Exchange exchange =
+        kernel_->exchange(json{{"op", "execute"}, {"id", request_id}, {"code", code}}, deadline);
     fill_output(execution, exchange.out, exchange.err);
     switch (exchange.end) {
         case WaitEnd::kTimeout:
@@ -253,7 +255,8 @@ void LocalSession::fill_reply(Execution& execution, const json& reply) const {
         throw std::runtime_error("the kernel rejected a request: " +
                                  reply.value("message", std::string{}));
     }
-    execution.backend_time = Milliseconds{static_cast<double>(reply.at("time_ns").get<std::int64_t>()) / 1e6};
+    execution.backend_time =
+        Milliseconds{static_cast<double>(reply.at("time_ns").get<std::int64_t>()) / 1e6};
     execution.result = reply.value("result", json{});
     if (const auto images = reply.find("images"); images != reply.end()) {
         for (const auto& image : *images) {
@@ -285,7 +288,8 @@ Outcome LocalSession::do_upload(std::string_view name, std::string_view bytes) {
         return outcome;
     }
     std::string problem;
-    const Fd fd = open_regular(data_dir_ / std::string{name}, O_WRONLY | O_CREAT | O_TRUNC, problem);
+    const Fd fd =
+        open_regular(data_dir_ / std::string{name}, O_WRONLY | O_CREAT | O_TRUNC, problem);
     std::size_t written = 0;
     while (fd.valid() && problem.empty() && written < bytes.size()) {
         const ssize_t now = ::write(fd.get(), bytes.data() + written, bytes.size() - written);
@@ -383,9 +387,9 @@ Outcome LocalSession::do_close() {
 fs::path make_data_dir(const Settings& settings) {
     std::string path = (settings.data_root / "session-XXXXXX").string();
     if (::mkdtemp(path.data()) == nullptr) {
-        throw std::system_error(errno, std::generic_category(),
-                                "cannot create a data directory under " +
-                                    settings.data_root.string());
+        throw std::system_error(
+            errno, std::generic_category(),
+            "cannot create a data directory under " + settings.data_root.string());
     }
     if (settings.run_as && ::chown(path.c_str(), *settings.run_as, *settings.run_as) != 0) {
         const int error = errno;
@@ -412,10 +416,10 @@ LaunchSpec launch_spec(const Settings& settings, const fs::path& data_dir) {
     spec.arguments = settings.bwrap_arguments;
     // The new root is bwrap's own tmpfs: once everything is mounted it turns read-only, so only
     // /mnt/data, /tmp and /dev/shm take writes.
-    for (std::string argument : {std::string{"--bind"}, data_dir.string(),
-                                 std::string{kSandboxDataDir}, std::string{"--chdir"},
-                                 std::string{kSandboxDataDir}, std::string{"--remount-ro"},
-                                 std::string{"/"}, std::string{"--"}}) {
+    for (std::string argument :
+         {std::string{"--bind"}, data_dir.string(), std::string{kSandboxDataDir},
+          std::string{"--chdir"}, std::string{kSandboxDataDir}, std::string{"--remount-ro"},
+          std::string{"/"}, std::string{"--"}}) {
         spec.arguments.push_back(std::move(argument));
     }
     spec.arguments.insert(spec.arguments.end(), kernel.begin(), kernel.end());
@@ -430,20 +434,19 @@ public:
     [[nodiscard]] const BackendInfo& info() const noexcept override { return info_; }
     /// Completes the description once the probe told the interpreter's version.
     void describe(const std::string& python_version) {
-        info_.description = fmt::format(
-            "Python {} kernel in a local subprocess{}", python_version,
-            settings_->isolation == Isolation::kBwrap
-                ? " inside bubblewrap (no network, read-only system, rlimits)"
-                : " (no isolation)");
+        info_.description =
+            fmt::format("Python {} kernel in a local subprocess{}", python_version,
+                        settings_->isolation == Isolation::kBwrap
+                            ? " inside bubblewrap (no network, read-only system, rlimits)"
+                            : " (no isolation)");
     }
 
 protected:
     SessionStart do_create_session() override {
         SessionStart start;
         fs::path data_dir = make_data_dir(*settings_);
-        KernelStart kernel = KernelProcess::start(launch_spec(*settings_, data_dir),
-                                                  settings_->output_limit,
-                                                  settings_->startup_timeout);
+        KernelStart kernel = KernelProcess::start(
+            launch_spec(*settings_, data_dir), settings_->output_limit, settings_->startup_timeout);
         if (kernel.kernel == nullptr) {
             boost::system::error_code ignored;
             fs::remove_all(data_dir, ignored);
@@ -493,11 +496,26 @@ std::string resolve_executable(const std::string& name) {
 /// (read-only), fresh /proc, /dev and /tmp, no network, and a minimal environment, so that no
 /// secret of the runner's environment or home directory is visible to the cells.
 std::vector<std::string> bwrap_arguments(const Settings& settings) {
-    std::vector<std::string> arguments{
-        "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
-        "--new-session", "--uid", std::string{kSandboxId}, "--gid", std::string{kSandboxId},
-        "--hostname", "sandbench", "--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc",
-        "--ro-bind-try", "/opt", "/opt"};
+    std::vector<std::string> arguments{"--unshare-all",
+                                       "--unshare-user",
+                                       "--disable-userns",
+                                       "--die-with-parent",
+                                       "--new-session",
+                                       "--uid",
+                                       std::string{kSandboxId},
+                                       "--gid",
+                                       std::string{kSandboxId},
+                                       "--hostname",
+                                       "sandbench",
+                                       "--ro-bind",
+                                       "/usr",
+                                       "/usr",
+                                       "--ro-bind",
+                                       "/etc",
+                                       "/etc",
+                                       "--ro-bind-try",
+                                       "/opt",
+                                       "/opt"};
     // Merged-/usr systems have these as symlinks into /usr; older ones as directories.
     for (const char* name : {"/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}) {
         boost::system::error_code error;
@@ -517,12 +535,13 @@ std::vector<std::string> bwrap_arguments(const Settings& settings) {
         const std::string prefix = real_python.parent_path().parent_path().string();
         arguments.insert(arguments.end(), {"--ro-bind", prefix, prefix});
     }
-    arguments.insert(arguments.end(),
-                     {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--clearenv",
-                      "--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin", "--setenv", "HOME",
-                      "/tmp", "--setenv", "TMPDIR", "/tmp", "--setenv", "LANG", "C.UTF-8",
-                      "--setenv", "MPLBACKEND", "Agg", "--setenv", "MPLCONFIGDIR",
-                      "/tmp/matplotlib"});
+    arguments.insert(
+        arguments.end(),
+        {"--proc",     "/proc",      "--dev",    "/dev",         "--tmpfs",
+         "/tmp",       "--clearenv", "--setenv", "PATH",         "/usr/local/bin:/usr/bin:/bin",
+         "--setenv",   "HOME",       "/tmp",     "--setenv",     "TMPDIR",
+         "/tmp",       "--setenv",   "LANG",     "C.UTF-8",      "--setenv",
+         "MPLBACKEND", "Agg",        "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"});
     return arguments;
 }
 
@@ -572,12 +591,13 @@ std::unique_ptr<Backend> make_local_backend(const BackendSpec& spec) {
             settings->run_as = kUnprivilegedUid;
             // bwrap, now unprivileged, must reach the session directories to bind them.
             if (data_root == default_data_root().string()) {
-                fs::permissions(settings->data_root,
-                                fs::owner_all | fs::group_exe | fs::others_exe, error);
+                fs::permissions(settings->data_root, fs::owner_all | fs::group_exe | fs::others_exe,
+                                error);
             }
         }
         settings->bwrap_arguments = bwrap_arguments(*settings);
-        limits = {{"as", memory_limit_mb << 20}, {"nproc", max_processes},
+        limits = {{"as", memory_limit_mb << 20},
+                  {"nproc", max_processes},
                   {"fsize", max_file_size_mb << 20}};
     }
     settings->kernel_config = json{{"output_limit", output_limit}, {"limits", limits}}.dump();

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/backends/backend.hpp"
 
-#include "sandbench/common/redact.hpp"
-
 #include <array>
 #include <exception>
 #include <utility>
+
+#include "sandbench/common/redact.hpp"
 
 namespace sandbench::backends {
 namespace {

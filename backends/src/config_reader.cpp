@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/backends/config_reader.hpp"
 
-#include "sandbench/common/error.hpp"
+#include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <utility>
+#include "sandbench/common/error.hpp"
 
 namespace sandbench::backends {
 

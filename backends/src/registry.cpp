@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/backends/registry.hpp"
 
-#include "fake/fake_backend.hpp"
-#include "local/local_backend.hpp"
-
-#include "sandbench/common/error.hpp"
+#include <algorithm>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <stdexcept>
+#include "fake/fake_backend.hpp"
+#include "local/local_backend.hpp"
+#include "sandbench/common/error.hpp"
 
 namespace sandbench::backends {
 

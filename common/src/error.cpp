@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "sandbench/common/check.hpp"
-
 #include <cstdio>
 #include <cstdlib>
+
+#include "sandbench/common/check.hpp"
 
 namespace sandbench::detail {
 

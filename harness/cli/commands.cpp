@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 
-#include "sandbench/common/error.hpp"
-#include "sandbench/common/redact.hpp"
-#include "sandbench/common/version.hpp"
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
+#include "sandbench/common/error.hpp"
+#include "sandbench/common/redact.hpp"
+#include "sandbench/common/version.hpp"
 
 namespace sandbench::cli {
 namespace {

@@ -7,13 +7,13 @@
 // documented in their help).
 #pragma once
 
-#include "sandbench/harness/config.hpp"
-#include "sandbench/harness/workload.hpp"
+#include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
-#include <functional>
-#include <string>
+#include "sandbench/harness/config.hpp"
+#include "sandbench/harness/workload.hpp"
 
 namespace sandbench::cli {
 

@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // `sandbench exec`: run code in one new session and print what came back, like the public
 // code-interpreter tools do.
-#include "commands.hpp"
-
-#include "sandbench/backends/registry.hpp"
-#include "sandbench/common/error.hpp"
-#include "sandbench/harness/console_report.hpp"
-
-#include <fmt/format.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "sandbench/backends/registry.hpp"
+#include "sandbench/common/error.hpp"
+#include "sandbench/harness/console_report.hpp"
 
 namespace sandbench::cli {
 namespace {

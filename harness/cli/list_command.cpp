@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // `sandbench list backends|workloads`.
-#include "commands.hpp"
-
-#include "sandbench/backends/registry.hpp"
-
 #include <fmt/format.h>
+
+#include "commands.hpp"
+#include "sandbench/backends/registry.hpp"
 
 namespace sandbench::cli {
 namespace {

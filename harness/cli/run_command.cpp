@@ -1,16 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // `sandbench run`: plan from flags and config, run, write samples and summary, print the report.
-#include "commands.hpp"
-
-#include "sandbench/backends/registry.hpp"
-#include "sandbench/common/error.hpp"
-#include "sandbench/harness/console_report.hpp"
-#include "sandbench/harness/run_context.hpp"
-#include "sandbench/harness/runner.hpp"
-#include "sandbench/harness/summary.hpp"
-
-#include <fmt/format.h>
-
 #include <signal.h>
 
 #include <atomic>
@@ -18,6 +7,16 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "sandbench/backends/registry.hpp"
+#include "sandbench/common/error.hpp"
+#include "sandbench/harness/console_report.hpp"
+#include "sandbench/harness/run_context.hpp"
+#include "sandbench/harness/runner.hpp"
+#include "sandbench/harness/summary.hpp"
 
 namespace sandbench::cli {
 namespace {

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/harness/config.hpp"
 
-#include "sandbench/common/error.hpp"
-
-#include <fmt/format.h>
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "sandbench/common/error.hpp"
 
 namespace sandbench::harness {
 namespace {

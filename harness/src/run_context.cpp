@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/harness/run_context.hpp"
 
-#include "sandbench/common/version.hpp"
-
-#include <fmt/chrono.h>
-#include <fmt/format.h>
-
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -14,6 +9,11 @@
 #include <cstdio>
 #include <random>
 #include <thread>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include "sandbench/common/version.hpp"
 
 namespace sandbench::harness {
 namespace {

@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/harness/runner.hpp"
 
-#include "sandbench/common/error.hpp"
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -13,6 +8,11 @@
 #include <random>
 #include <set>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "sandbench/common/error.hpp"
 
 namespace sandbench::harness {
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/harness/sample.hpp"
 
-#include "sandbench/common/error.hpp"
-
-#include <fmt/format.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+
+#include <fmt/format.h>
+
+#include "sandbench/common/error.hpp"
 
 namespace sandbench::harness {
 

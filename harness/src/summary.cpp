@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/harness/summary.hpp"
 
-#include "sandbench/common/error.hpp"
-
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <fstream>
 #include <tuple>
+
+#include <fmt/format.h>
+
+#include "sandbench/common/error.hpp"
 
 namespace sandbench::harness {
 namespace {

@@ -5,10 +5,6 @@
 // expectation that silently disables it would make a broken sandbox look healthy.
 #include "sandbench/harness/workload.hpp"
 
-#include "sandbench/common/error.hpp"
-
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -20,6 +16,10 @@
 #include <sstream>
 #include <system_error>
 #include <utility>
+
+#include <yaml-cpp/yaml.h>
+
+#include "sandbench/common/error.hpp"
 
 namespace sandbench::harness {
 namespace {

@@ -2,16 +2,15 @@
 // The backend boundary: no exception crosses it, close is idempotent, the registry and the
 // config reader reject what they do not know. Exercised through the fake backend and a
 // deliberately throwing backend.
-#include "fake/fake_backend.hpp"
+#include <stdexcept>
 
+#include <catch2/catch.hpp>
+
+#include "fake/fake_backend.hpp"
 #include "sandbench/backends/backend.hpp"
 #include "sandbench/backends/config_reader.hpp"
 #include "sandbench/backends/registry.hpp"
 #include "sandbench/common/error.hpp"
-
-#include <catch2/catch.hpp>
-
-#include <stdexcept>
 
 using namespace sandbench::backends;
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <catch2/catch.hpp>
+
 #include "sandbench/common/error.hpp"
 #include "sandbench/common/redact.hpp"
-
-#include <catch2/catch.hpp>
 
 using sandbench::redact;
 

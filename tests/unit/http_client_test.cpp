@@ -5,17 +5,8 @@
 // no assertion depends on how fast the machine is.
 #include "http/http_client.hpp"
 
-#include "http/line_splitter.hpp"
-#include "http/outcome.hpp"
-
-#include "sandbench/common/redact.hpp"
-#include "sandbench/common/version.hpp"
-
-#include <catch2/catch.hpp>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
-
 #include <arpa/inet.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,6 +26,14 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "http/line_splitter.hpp"
+#include "http/outcome.hpp"
+#include "sandbench/common/redact.hpp"
+#include "sandbench/common/version.hpp"
 
 using namespace sandbench::backends;
 using namespace sandbench::backends::http;

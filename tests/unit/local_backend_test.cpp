@@ -3,7 +3,7 @@
 // attack the protocol (fake frames, closed fds, killed kernels), timeouts that must kill the
 // whole process tree, file transfer, images, concurrent sessions and, tagged [bwrap], what the
 // sandbox forbids (network, writes outside /mnt/data, unbounded forking).
-#include <catch2/catch.hpp>
+#include "local/local_backend.hpp"
 
 #include <signal.h>
 #include <sys/types.h>
@@ -21,9 +21,9 @@
 #include <vector>
 
 #include <boost/filesystem.hpp>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "local/local_backend.hpp"
 #include "sandbench/backends/backend.hpp"
 #include "sandbench/common/error.hpp"
 
@@ -155,8 +155,8 @@ TEST_CASE("local: the trailing expression's value is returned as JSON", "[unit][
     CHECK(value_of(*session, "{'a': [1, 2.5, None, True], 'b': 'text'}") ==
           json{{"a", {1, 2.5, nullptr, true}}, {"b", "text"}});
     CHECK(value_of(*session, "'caf\\u00e9'") == "caf\u00e9");
-    CHECK(value_of(*session, "y = 5\ny * 2") == 10);            // statements, then an expression
-    CHECK(value_of(*session, "a = 1; a + 2") == 3);             // one line, two statements
+    CHECK(value_of(*session, "y = 5\ny * 2") == 10);  // statements, then an expression
+    CHECK(value_of(*session, "a = 1; a + 2") == 3);   // one line, two statements
     CHECK(value_of(*session, "for i in range(3):\n    i\n") == nullptr);  // nested: no value
     CHECK(value_of(*session, "z = 3") == nullptr);
     CHECK(value_of(*session, "pass") == nullptr);
@@ -292,11 +292,11 @@ TEST_CASE("local: hostile cells cannot corrupt the protocol", "[unit][local]") {
     }
     SECTION("a forked child that returns from the cell never answers") {
         const Execution execution = run(*session,
-                                         "import os\n"
-                                         "pid = os.fork()\n"
-                                         "if pid:\n"
-                                         "    os.waitpid(pid, 0)\n"
-                                         "'parent'\n");
+                                        "import os\n"
+                                        "pid = os.fork()\n"
+                                        "if pid:\n"
+                                        "    os.waitpid(pid, 0)\n"
+                                        "'parent'\n");
         REQUIRE(execution.status == Status::kOk);
         CHECK(execution.result == "parent");
         CHECK(value_of(*session, "1") == 1);
@@ -344,15 +344,14 @@ TEST_CASE("local: a timeout kills the kernel's whole process group", "[unit][loc
     auto backend = make_backend();
     auto [session, extra] = open_session(*backend);
     const auto pid = static_cast<pid_t>(std::stol(session->id()));
-    const Execution execution =
-        run(*session,
-            "import subprocess\n"
-            "child = subprocess.Popen(['sleep', '600'])\n"
-            "open('child.pid', 'w').write(str(child.pid))\n"
-            "print('looping', flush=True)\n"
-            "while True:\n"
-            "    pass\n",
-            Milliseconds{1500});
+    const Execution execution = run(*session,
+                                    "import subprocess\n"
+                                    "child = subprocess.Popen(['sleep', '600'])\n"
+                                    "open('child.pid', 'w').write(str(child.pid))\n"
+                                    "print('looping', flush=True)\n"
+                                    "while True:\n"
+                                    "    pass\n",
+                                    Milliseconds{1500});
     REQUIRE(execution.status == Status::kTimeout);
     CHECK_THAT(execution.message, Catch::Contains("timeout"));
     CHECK(execution.stdout_text == "looping\n");  // what it printed before the deadline
@@ -374,7 +373,8 @@ TEST_CASE("local: huge output is capped and the session stays usable", "[unit][l
     auto backend = make_backend();
     auto [session, extra] = open_session(*backend);
     const std::size_t limit = 8 << 20;  // the default output_limit_bytes
-    const Execution python = run(*session, "import sys\nsys.stdout.write('x' * 50_000_000)\n'done'");
+    const Execution python =
+        run(*session, "import sys\nsys.stdout.write('x' * 50_000_000)\n'done'");
     REQUIRE(python.status == Status::kOk);
     CHECK(python.result == "done");
     CHECK(python.output_truncated);
@@ -450,9 +450,8 @@ TEST_CASE("local: the data directory is the working directory and goes away on c
         auto [session, extra] = open_session(*backend);
         const std::string data_dir = extra.at("data_dir").get<std::string>();
         CHECK(boost::filesystem::is_directory(data_dir));
-        CHECK(boost::filesystem::equivalent(value_of(*session, "import os\nos.getcwd()")
-                                                .get<std::string>(),
-                                            data_dir));
+        CHECK(boost::filesystem::equivalent(
+            value_of(*session, "import os\nos.getcwd()").get<std::string>(), data_dir));
         CHECK(session->close().ok());
         CHECK_FALSE(boost::filesystem::exists(data_dir));
     }
@@ -513,7 +512,8 @@ TEST_CASE("local: sessions of one backend run in parallel threads", "[unit][loca
             }
             for (int step = 1; step <= kSteps && failure.empty(); ++step) {
                 const Execution execution = session.execute(
-                    "total += " + std::to_string(step) + "\nprint(ident)\n(ident, total)", kTimeout);
+                    "total += " + std::to_string(step) + "\nprint(ident)\n(ident, total)",
+                    kTimeout);
                 const json expected = {std::stoi(ident), step * (step + 1) / 2};
                 if (!execution.ok() || execution.result != expected ||
                     execution.stdout_text != ident + "\n") {
@@ -598,8 +598,7 @@ TEST_CASE("bwrap: the sandbox has no network and a read-only system",
                    "        return 'connected'\n"
                    "    except OSError as error:\n"
                    "        return type(error).__name__\n"
-                   "[connect('1.1.1.1'), connect('example.com')]") ==
-          json{"OSError", "gaierror"});
+                   "[connect('1.1.1.1'), connect('example.com')]") == json{"OSError", "gaierror"});
 
     const std::string host_tmp_marker = "sandbench-private-tmp-" + std::to_string(::getpid());
     const json writes = value_of(*session,

@@ -3,19 +3,18 @@
 // how failures are kept, warmups, interleaving, freshness checks, skips and stop requests.
 #include "sandbench/harness/runner.hpp"
 
-#include "fake/fake_backend.hpp"
-
-#include "sandbench/backends/registry.hpp"
-#include "sandbench/common/error.hpp"
-#include "sandbench/harness/summary.hpp"
-
-#include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
 #include <set>
+
+#include <catch2/catch.hpp>
+
+#include "fake/fake_backend.hpp"
+#include "sandbench/backends/registry.hpp"
+#include "sandbench/common/error.hpp"
+#include "sandbench/harness/summary.hpp"
 
 using namespace sandbench::harness;
 using sandbench::backends::BackendSpec;

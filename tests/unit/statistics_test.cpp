@@ -4,12 +4,12 @@
 // comment next to it rather than recomputed with the formula under test.
 #include "sandbench/harness/statistics.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 namespace {
 

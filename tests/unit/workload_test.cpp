@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/harness/workload.hpp"
 
-#include "sandbench/common/error.hpp"
-
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +8,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "sandbench/common/error.hpp"
 
 namespace {
 

@@ -14,8 +14,6 @@
 // Lifetime: every Session must be destroyed before the Backend that created it.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -23,6 +21,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace sandbench::backends {
 

@@ -5,14 +5,14 @@
 // Unknown keys are errors too (a typo must not silently fall back to a default).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace sandbench::backends {
 

@@ -6,14 +6,14 @@
 // names: several instances of one type can run side by side ("local" and "local-bwrap").
 #pragma once
 
-#include "sandbench/backends/backend.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sandbench/backends/backend.hpp"
 
 namespace sandbench::backends {
 

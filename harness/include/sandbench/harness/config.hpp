@@ -16,14 +16,14 @@
 //   memory_limit_mb = 512
 #pragma once
 
-#include "sandbench/backends/registry.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sandbench/backends/registry.hpp"
 
 namespace sandbench::harness {
 

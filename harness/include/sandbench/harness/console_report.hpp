@@ -5,12 +5,12 @@
 // end (stdout).
 #pragma once
 
-#include "sandbench/harness/runner.hpp"
-#include "sandbench/harness/summary.hpp"
-
 #include <chrono>
 #include <cstdio>
 #include <string>
+
+#include "sandbench/harness/runner.hpp"
+#include "sandbench/harness/summary.hpp"
 
 namespace sandbench::harness {
 

@@ -5,12 +5,12 @@
 // without it cannot be compared honestly, so every summary carries it.
 #pragma once
 
-#include "sandbench/backends/backend.hpp"
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include <string>
-#include <vector>
+#include "sandbench/backends/backend.hpp"
 
 namespace sandbench::harness {
 

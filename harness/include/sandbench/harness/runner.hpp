@@ -16,19 +16,19 @@
 // next phase boundary with every sample so far already on disk.
 #pragma once
 
-#include "sandbench/backends/backend.hpp"
-#include "sandbench/harness/run_context.hpp"
-#include "sandbench/harness/sample.hpp"
-#include "sandbench/harness/summary.hpp"
-#include "sandbench/harness/workload.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sandbench/backends/backend.hpp"
+#include "sandbench/harness/run_context.hpp"
+#include "sandbench/harness/sample.hpp"
+#include "sandbench/harness/summary.hpp"
+#include "sandbench/harness/workload.hpp"
 
 namespace sandbench::harness {
 

@@ -5,16 +5,16 @@
 // loses nothing that was measured. results/README.md documents every field.
 #pragma once
 
-#include "sandbench/backends/backend.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sandbench/backends/backend.hpp"
 
 namespace sandbench::harness {
 

@@ -6,16 +6,16 @@
 // versioned by kSummarySchemaVersion).
 #pragma once
 
-#include "sandbench/harness/run_context.hpp"
-#include "sandbench/harness/sample.hpp"
-#include "sandbench/harness/statistics.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sandbench/harness/run_context.hpp"
+#include "sandbench/harness/sample.hpp"
+#include "sandbench/harness/statistics.hpp"
 
 namespace sandbench::harness {
 

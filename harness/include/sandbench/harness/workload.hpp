@@ -23,15 +23,15 @@
 // malformed file is a WorkloadError whose message starts with "path:line:".
 #pragma once
 
-#include "sandbench/backends/backend.hpp"
-
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sandbench/backends/backend.hpp"
 
 namespace sandbench::harness {
 
