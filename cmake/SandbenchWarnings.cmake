@@ -4,6 +4,6 @@ add_library(sandbench_warnings INTERFACE)
 add_library(sandbench::warnings ALIAS sandbench_warnings)
 target_compile_options(sandbench_warnings INTERFACE
     -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wold-style-cast
-    -Wnon-virtual-dtor -Wsuggest-override -Woverloaded-virtual -Wnull-dereference
+    -Wnon-virtual-dtor -Wsuggest-override -Woverloaded-virtual
     -Wimplicit-fallthrough
     $<$<BOOL:${SANDBENCH_WERROR}>:-Werror>)
