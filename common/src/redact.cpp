@@ -46,7 +46,10 @@ std::string redact(std::string_view text) {
     static const std::regex key_param(
         R"(((?:api[_-]?key|token|secret|password)["']?\s*[=:]\s*["']?)[^&"'\s,}]+)",
         std::regex::icase);
+    // A JWT (Entra access tokens are JWTs) is a secret even if nobody registered it.
+    static const std::regex jwt(R"(eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)");
     result = std::regex_replace(result, bearer, "$1***");
+    result = std::regex_replace(result, jwt, "***");
     result = std::regex_replace(result, key_param, "$1***");
     return result;
 }

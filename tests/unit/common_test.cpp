@@ -15,6 +15,8 @@ TEST_CASE("redact hides bearer tokens and key parameters", "[unit][redact]") {
     CHECK(redact("Authorization: Bearer eyJ0eXAi.abc-def_ghi") == "Authorization: Bearer ***");
     CHECK(redact("GET /x?api_key=abcdef123&y=2") == "GET /x?api_key=***&y=2");
     CHECK(redact(R"({"token": "abc123xyz"})") == R"({"token": "***"})");
+    CHECK(redact("az: token eyJ0eXAiOiJKV1Qi.eyJhdWQiOiJodHRw.c2lnbmF0dXJl expired") ==
+          "az: token *** expired");
     CHECK(redact("nothing secret here") == "nothing secret here");
 }
 
