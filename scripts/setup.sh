@@ -19,7 +19,15 @@ packages=(
     libcpp-httplib-dev
     # the local backend: Debian's Python with the packages the workloads use, and bubblewrap
     python3 python3-numpy python3-pandas python3-matplotlib bubblewrap
+    # the HTML report's screenshot test (headless)
+    chromium
 )
+
+# The conformance tests run the public JS clients (E2B's SDK needs node >= 20.18): use the
+# machine's node when it is recent enough, else Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -4,19 +4,17 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <system_error>
 
 #include <boost/process/args.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/handles.hpp>
@@ -99,8 +97,8 @@ struct ChildSetup : bp::extend::handler {
     /// Reports on the kernel's stderr (already bound to the capture pipe) and exits. Boost's
     /// own error channel would let exec go ahead after a failed privilege drop.
     [[noreturn]] static void fail(const char* what) noexcept {
-        static constexpr char kPrefix[] = "sandbench: kernel set-up failed: ";
-        if (::write(STDERR_FILENO, kPrefix, sizeof kPrefix - 1) < 0 ||
+        constexpr std::string_view kPrefix = "sandbench: kernel set-up failed: ";
+        if (::write(STDERR_FILENO, kPrefix.data(), kPrefix.size()) < 0 ||
             ::write(STDERR_FILENO, what, std::strlen(what)) < 0 ||
             ::write(STDERR_FILENO, "\n", 1) < 0) {
             ::_exit(kChildSetupFailed);
@@ -109,26 +107,40 @@ struct ChildSetup : bp::extend::handler {
     }
 };
 
+/// Hands the child exactly `envp` (NAME=value strings, null-terminated). Boost.Process 1.74's
+/// own environment class reads past the end of shorter entries when it looks a name up
+/// (environment.hpp, basic_environment_impl::find; AddressSanitizer reports it), and the executor's
+/// env pointer is the documented extension point anyway.
+struct SetEnvironment : bp::extend::handler {
+    char** envp = nullptr;
+
+    template <typename Executor>
+    void on_setup(Executor& executor) const {
+        executor.env = envp;
+    }
+};
+
 /// write(2) without letting SIGPIPE end the process when the kernel is gone. Pipes have no
 /// MSG_NOSIGNAL, and a library must not change the process's signal dispositions, so SIGPIPE is
 /// blocked for this thread and a SIGPIPE this write raised is consumed (libcurl does the same).
+/// If the thread already blocked SIGPIPE, a pending one may predate this write: it stays.
 ssize_t write_without_sigpipe(int fd, const char* data, std::size_t size) {
     sigset_t pipe_set;
     sigset_t previous;
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
-    sigset_t pending_before;
-    sigpending(&pending_before);
-    const bool was_pending = sigismember(&pending_before, SIGPIPE) == 1;
     pthread_sigmask(SIG_BLOCK, &pipe_set, &previous);
+    const bool was_blocked = sigismember(&previous, SIGPIPE) == 1;
     const ssize_t written = ::write(fd, data, size);
     const int saved_errno = errno;
-    if (written < 0 && saved_errno == EPIPE && !was_pending) {
-        const timespec zero{};
-        while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+    if (!was_blocked) {
+        if (written < 0 && saved_errno == EPIPE) {
+            const timespec zero{};
+            while (sigtimedwait(&pipe_set, nullptr, &zero) < 0 && errno == EINTR) {
+            }
         }
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     }
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     errno = saved_errno;
     return written;
 }
@@ -273,14 +285,21 @@ KernelStart KernelProcess::start(const LaunchSpec& spec, std::size_t output_limi
     Pipe reply = make_pipe();
     Pipe out = make_pipe();
     Pipe err = make_pipe();
-    bp::environment environment;
+    std::vector<std::string> entries;
+    entries.reserve(spec.environment.size());
     for (const auto& [name, value] : spec.environment) {
-        environment[name] = value;
+        entries.emplace_back(name).append("=").append(value);
     }
+    std::vector<char*> envp;
+    envp.reserve(entries.size() + 1);
+    for (auto& entry : entries) {
+        envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
     std::error_code spawn_error;
-    bp::child child(bp::exe = spec.executable, bp::args = spec.arguments, environment,
-                    bp::start_dir = spec.working_directory, bp::std_in < bp::null,
-                    bp::posix::fd.bind(STDOUT_FILENO, out.write.get()),
+    bp::child child(bp::exe = spec.executable, bp::args = spec.arguments,
+                    SetEnvironment{{}, envp.data()}, bp::start_dir = spec.working_directory,
+                    bp::std_in < bp::null, bp::posix::fd.bind(STDOUT_FILENO, out.write.get()),
                     bp::posix::fd.bind(STDERR_FILENO, err.write.get()),
                     bp::posix::fd.bind(3, request.read.get()),
                     bp::posix::fd.bind(4, reply.write.get()), ChildSetup{{}, spec.run_as},
@@ -300,6 +319,8 @@ KernelStart KernelProcess::start(const LaunchSpec& spec, std::size_t output_limi
     std::unique_ptr<KernelProcess> kernel{
         new KernelProcess(std::move(child), std::move(request.write), std::move(reply.read),
                           std::move(out.read), std::move(err.read), output_limit)};
+    kernel->outbox_ = spec.preamble;
+    kernel->send_pending();  // the rest, if any, goes out while waiting for the hello
 
     Exchange hello;
     const WaitEnd end = kernel->wait_for_frame(Clock::now() + startup_timeout, hello);
@@ -329,8 +350,6 @@ KernelStart KernelProcess::start(const LaunchSpec& spec, std::size_t output_limi
 
 Exchange KernelProcess::exchange(const json& request, std::optional<Clock::time_point> deadline) {
     Exchange result;
-    drain(out_, nullptr, kStaleBudget);
-    drain(err_, nullptr, kStaleBudget);
     outbox_ = frame(request);
     outbox_sent_ = 0;
     send_pending();
@@ -340,12 +359,21 @@ Exchange KernelProcess::exchange(const json& request, std::optional<Clock::time_
 
 WaitEnd KernelProcess::wait_for_frame(std::optional<Clock::time_point> deadline,
                                       Exchange& exchange) {
+    // Whether the last poll saw output waiting (or a drain stopped at its budget). The kernel
+    // flushes before it replies, so output written before the reply is in the pipes by the time
+    // the reply is: the poll that reports the reply reports that output too, and when it reports
+    // none, the two extra reads that would find nothing are skipped.
+    bool out_waiting = false;
+    bool err_waiting = false;
     while (true) {
         WaitEnd end = WaitEnd::kFrame;
         if (take_frame(exchange, end)) {
-            // The kernel flushed before replying, so the cell's output is already in the pipes.
-            drain(out_, &exchange.out, kStaleBudget);
-            drain(err_, &exchange.err, kStaleBudget);
+            if (out_waiting) {
+                drain(out_, &exchange.out, kStaleBudget);
+            }
+            if (err_waiting) {
+                drain(err_, &exchange.err, kStaleBudget);
+            }
             return end;
         }
         if (!reply_.valid()) {
@@ -375,10 +403,12 @@ WaitEnd KernelProcess::wait_for_frame(std::optional<Clock::time_point> deadline,
             }
             throw std::system_error(errno, std::generic_category(), "ppoll");
         }
-        if (polled[1].revents != 0) {
+        out_waiting = polled[1].revents != 0;
+        err_waiting = polled[2].revents != 0;
+        if (out_waiting) {
             drain(out_, &exchange.out, kDrainBudget);
         }
-        if (polled[2].revents != 0) {
+        if (err_waiting) {
             drain(err_, &exchange.err, kDrainBudget);
         }
         if (polled[3].revents != 0) {

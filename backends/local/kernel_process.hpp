@@ -53,6 +53,8 @@ struct LaunchSpec {
     std::vector<std::string> arguments;
     std::vector<std::pair<std::string, std::string>> environment;  ///< the complete environment
     std::string working_directory;
+    /// Bytes written to the kernel's fd 3 before anything else (the kernel's compiled code).
+    std::string preamble;
     /// Host uid (and gid) to switch to before exec; set when root starts bwrap, because the
     /// kernel counts RLIMIT_NPROC for no process whose real uid is root.
     std::optional<uid_t> run_as;
@@ -96,8 +98,9 @@ public:
                                            std::chrono::milliseconds startup_timeout);
 
     /// Sends one request and waits for its reply, capturing stdout and stderr meanwhile. Output
-    /// that arrived while no exchange ran belongs to no cell and is discarded first. Never
-    /// kills: the caller decides what a timeout or a malformed reply means.
+    /// written while no exchange ran (a background thread or child of an earlier cell) counts
+    /// for this one, as it would show under the running cell in Jupyter. Never kills: the caller
+    /// decides what a timeout or a malformed reply means.
     [[nodiscard]] Exchange exchange(const nlohmann::json& request,
                                     std::optional<Clock::time_point> deadline);
 

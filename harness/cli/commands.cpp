@@ -64,6 +64,9 @@ int run_cli(int argc, char** argv) {
     add_run_command(app, global, action);
     add_list_command(app, global, action);
     add_exec_command(app, global, action);
+    add_emulate_command(app, global, action);
+    add_report_command(app, global, action);
+    add_compare_command(app, global, action);
 
     try {
         app.parse(argc, argv);

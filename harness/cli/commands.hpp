@@ -7,12 +7,16 @@
 // documented in their help).
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "sandbench/harness/config.hpp"
+#include "sandbench/harness/sample.hpp"
+#include "sandbench/harness/summary.hpp"
 #include "sandbench/harness/workload.hpp"
 
 namespace sandbench::cli {
@@ -36,6 +40,16 @@ using CommandAction = std::function<int()>;
 void add_run_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
 void add_list_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
 void add_exec_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
+void add_report_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
+void add_compare_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
+void add_emulate_command(CLI::App& app, const GlobalOptions& global, CommandAction& action);
+
+/// The reports `run` writes into its run directory when it ends (report.md, samples.csv,
+/// summary.csv, report.html, gbench.json, and summary.json again with its cost block), after
+/// printing the cost table. Never throws: a report that cannot be written is a warning.
+void write_run_reports(const harness::Config& config, const harness::Summary& summary,
+                       const std::vector<harness::Sample>& samples,
+                       const std::filesystem::path& directory);
 
 /// The --config file, or an empty config when none was given.
 [[nodiscard]] harness::Config load_config_if_any(const GlobalOptions& global);

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "emulated_backends.hpp"
 #include "sandbench/backends/registry.hpp"
 #include "sandbench/common/error.hpp"
 #include "sandbench/harness/console_report.hpp"
@@ -48,7 +49,8 @@ int command_exec(const GlobalOptions& global, const ExecOptions& options) {
         code = read_all(std::cin);
     }
     const auto config = load_config_if_any(global);
-    const auto specs = harness::resolve_backends({options.backend}, config);
+    auto specs = harness::resolve_backends({options.backend}, config);
+    const auto emulators = start_emulators_for(specs);
     const auto backend = backends::builtin_registry().create(specs.front());
 
     using Clock = std::chrono::steady_clock;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "emulated_backends.hpp"
 #include "sandbench/backends/registry.hpp"
 #include "sandbench/common/error.hpp"
 #include "sandbench/harness/console_report.hpp"
@@ -89,9 +90,10 @@ int command_run(const GlobalOptions& global, const RunOptions& options) {
     const auto catalog = catalog_for(global);
 
     auto backend_names = !options.backends.empty() ? options.backends
-                         : config.run.backends     ? *config.run.backends
-                                               : std::vector<std::string>{"local", "local-bwrap"};
-    const auto specs = harness::resolve_backends(backend_names, config);
+                         : config.run.backends
+                             ? *config.run.backends
+                             : std::vector<std::string>{"local", "local-bwrap", "aca", "e2b"};
+    auto specs = harness::resolve_backends(backend_names, config);
 
     harness::RunPlan plan;
     const auto workload_names = !options.workloads.empty() ? options.workloads
@@ -116,6 +118,9 @@ int command_run(const GlobalOptions& global, const RunOptions& options) {
         plan.cell_timeout = Milliseconds{*timeout * 1000.0};
     }
 
+    // Declared before the backends, so that they outlive every session: destruction runs in
+    // reverse order.
+    const auto emulators = start_emulators_for(specs);
     std::vector<std::unique_ptr<backends::Backend>> instances;
     for (const auto& spec : specs) {
         instances.push_back(backends::builtin_registry().create(spec));
@@ -146,6 +151,7 @@ int command_run(const GlobalOptions& global, const RunOptions& options) {
     harness::write_summary(summary, directory / "summary.json");
 
     fmt::print("{}", harness::render_console_report(summary));
+    write_run_reports(config, summary, result.samples, directory);
     fmt::print("\nSamples and summary: {} ({} samples, {:.1f} s)\n", directory.string(),
                result.samples.size(), result.duration_s);
     return result.interrupted ? kExitInterrupted : 0;
@@ -157,8 +163,10 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, CommandAction& 
     auto options = std::make_shared<RunOptions>();
     auto* command = app.add_subcommand("run", "Run workloads on backends and report the timings");
     command
-        ->add_option("-b,--backend", options->backends,
-                     "Backends to compare (default: local,local-bwrap)")
+        ->add_option(
+            "-b,--backend", options->backends,
+            "Backends to compare (default: local,local-bwrap,aca,e2b; aca and e2b run against "
+            "their emulators unless configured for the real service)")
         ->delimiter(',');
     command
         ->add_option("-w,--workload", options->workloads,

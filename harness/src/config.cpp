@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include "sandbench/common/error.hpp"
+#include "sandbench/harness/cost.hpp"
 
 namespace sandbench::harness {
 namespace {
@@ -155,9 +156,24 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                 json.erase("type");
                 config.backends.push_back({std::string(name.str()), std::move(type), json});
             }
+        } else if (key == "pricing") {
+            const auto* table = node.as_table();
+            if (table == nullptr) {
+                throw ConfigError(fmt::format("{}: [pricing] must be a table", context));
+            }
+            for (const auto& [name, settings] : *table) {
+                const auto at = where(source_name, settings.source());
+                if (!settings.is_table()) {
+                    throw ConfigError(
+                        fmt::format("{}: [pricing.{}] must be a table", at, name.str()));
+                }
+                nlohmann::json json = to_json_value(settings);
+                validate_pricing_entry(json, fmt::format("{}: pricing.{}", at, name.str()));
+                config.pricing[std::string(name.str())] = std::move(json);
+            }
         } else {
-            throw ConfigError(
-                fmt::format("{}: unknown table '{}' (known: run, backends)", context, key.str()));
+            throw ConfigError(fmt::format("{}: unknown table '{}' (known: run, backends, pricing)",
+                                          context, key.str()));
         }
     }
     return config;

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """sandbench's local kernel: runs notebook cells for the local backend.
 
-The C++ backend embeds this file at build time and starts it as `python -I -c <this file>
-<config json>`, with stdin on /dev/null and stdout/stderr on pipes the backend drains. Requests
-arrive on fd 3 and replies leave on fd 4 as frames: a 4-byte big-endian length, then that many
-bytes of UTF-8 JSON. Keeping the protocol off stdin/stdout means nothing the user's code prints,
-reads or closes can forge or corrupt a frame.
+The C++ backend embeds this file at build time, compiles it once per backend with the backend's
+interpreter, and starts each kernel as `python -I -c <bootstrap> <config json>`: the bootstrap
+reads that code object (marshal data, one frame) from fd 3 and runs it. Stdin is /dev/null,
+stdout and stderr are pipes the backend drains. Requests arrive on fd 3 and replies leave on
+fd 4 as frames: a 4-byte big-endian length, then that many bytes of UTF-8 JSON. Keeping the
+protocol off stdin/stdout means nothing the user's code prints, reads or closes can forge or
+corrupt a frame.
 
 Frames: the kernel sends {"op": "hello", ...} once it is ready; the backend then sends
 {"op": "execute", "id": n, "code": ...} (answered by one reply frame echoing the id) or
@@ -21,11 +23,12 @@ Stdlib only: the kernel must run with whatever interpreter the user points the b
 import builtins
 import os
 import sys
-from time import perf_counter
+from time import perf_counter_ns
 
 _REQUEST_FD = 3
 _REPLY_FD = 4
 _PYCF_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST, without importing the ast package
+_KEPT_SOURCES = 1000  # cells whose source tracebacks can quote; a benchmark runs millions
 _DRIVER_GLOBALS = globals()
 _PID = os.getpid()
 
@@ -52,11 +55,18 @@ def _make_json():
         def loads(text):
             return scan(text, 0)[0]
 
+        def make():
+            return make_encoder({}, _no_default, encode_basestring, None, ":", ",", False, False,
+                                False)
+
+        encoder = [make()]
+
         def dumps(value):
-            # A fresh marker dict per call: a failed encoding leaves entries behind in it.
-            encode = make_encoder({}, _no_default, encode_basestring, None, ":", ",", False,
-                                  False, False)
-            return "".join(encode(value, 0))
+            try:
+                return "".join(encoder[0](value, 0))
+            except BaseException:
+                encoder[0] = make()  # a failed encoding leaves entries in the marker dict
+                raise
 
         if dumps({"a": [1, "\u00e9", None]}) == '{"a":[1,"\u00e9",null]}' and loads('[1]') == [1]:
             return loads, dumps
@@ -82,6 +92,13 @@ class _Channel:
     def receive(self):
         """Returns the next request, or None at end of file."""
         inbox = self._inbox
+        if not inbox:
+            chunk = os.read(_REQUEST_FD, 65536)
+            if not chunk:
+                return None
+            if len(chunk) >= 4 and int.from_bytes(chunk[:4], "big") == len(chunk) - 4:
+                return _loads(chunk[4:].decode("utf-8"))  # the usual case: one whole frame
+            inbox += chunk
         while len(inbox) < 4:
             if not self._fill(4 - len(inbox)):
                 return None
@@ -139,11 +156,14 @@ class _Kernel:
     def execute(self, request_id, code):
         self._count += 1
         filename = "<cell-%d>" % self._count
-        self._sources[filename] = code
+        sources = self._sources
+        sources[filename] = code
+        if len(sources) > _KEPT_SOURCES:
+            del sources[next(iter(sources))]  # the oldest
         namespace = self._namespace
         value = None
         error = None
-        start = perf_counter()
+        start = perf_counter_ns()
         try:
             statements, expression = _compile(code, filename)
             if statements is not None:
@@ -152,15 +172,18 @@ class _Kernel:
                 value = eval(expression, namespace)
         except BaseException as exc:  # whatever the cell raises (SystemExit too) is its result
             error = exc
-        elapsed = perf_counter() - start
+        elapsed = perf_counter_ns() - start
         if os.getpid() != _PID:
             _exit_forked_child(error)
         self._restore_stdio()
-        reply = {"status": "ok", "id": request_id, "time": elapsed}
+        images = _figures() if "matplotlib.pyplot" in sys.modules else None
+        if value is None and error is None and not images and type(request_id) is int:
+            # The common reply, formatted directly: a `pass` round trip is a few microseconds.
+            return '{"status":"ok","id":%d,"time_ns":%d,"result":null}' % (request_id, elapsed)
+        reply = {"status": "ok", "id": request_id, "time_ns": elapsed}
         if error is not None:
             reply["status"] = "error"
             reply.update(self._describe(error))
-        images = _figures() if "matplotlib.pyplot" in sys.modules else None
         if images:
             reply["images"] = images
         result = "null"
@@ -178,7 +201,7 @@ class _Kernel:
 
     def _restore_stdio(self):
         """Puts fds 1 and 2 and sys.stdout/sys.stderr back the way a cell may have left them."""
-        _flush_stdio()
+        flushed = _flush_stdio()
         try:
             os.dup2(self._saved_stdout, 1)
             os.dup2(self._saved_stderr, 2)
@@ -189,7 +212,8 @@ class _Kernel:
             if stream is None or getattr(stream, "closed", False):
                 setattr(sys, name, open(fd, "w", encoding="utf-8", errors="backslashreplace",
                                         closefd=False))
-        _flush_stdio()  # what a failed flush kept now reaches the restored pipe
+        if not flushed:
+            _flush_stdio()  # what a failed flush kept now reaches the restored pipe
 
     def _describe(self, error):
         try:
@@ -203,17 +227,31 @@ class _Kernel:
         try:
             linecache = _stdlib("linecache")
             traceback = _stdlib("traceback")
-            for filename, source in self._sources.items():
-                if filename not in linecache.cache:  # mtime None: checkcache() keeps it
-                    linecache.cache[filename] = (len(source), None, source.splitlines(True),
-                                                 filename)
+            # The cells' sources are lent to linecache while formatting (mtime None keeps them
+            # through checkcache()), then taken back so that it does not grow with every error.
+            lent = [name for name in self._sources if name not in linecache.cache]
+            for name in lent:
+                source = self._sources[name]
+                linecache.cache[name] = (len(source), None, source.splitlines(True), name)
             frames = error.__traceback__
             while frames is not None and frames.tb_frame.f_globals is _DRIVER_GLOBALS:
                 frames = frames.tb_next  # the user sees their own frames only
-            return "".join(traceback.format_exception(type(error), error, frames))
+            try:
+                return "".join(traceback.format_exception(type(error), error, frames))
+            finally:
+                for name in lent:
+                    linecache.cache.pop(name, None)
         except BaseException as exc:
             return "%s: %s (formatting the traceback failed: %r)" % (
                 type(error).__name__, _safe_repr(error), exc)
+
+
+# Keywords that start a statement and never an expression: a line opening with one is compiled
+# as a statement at once, sparing the failed eval-mode compile (a SyntaxError costs microseconds,
+# which is most of a `pass` round trip).
+_STATEMENT_KEYWORDS = frozenset(
+    ("pass", "import", "from", "def", "class", "if", "for", "while", "with", "try", "return",
+     "raise", "del", "global", "nonlocal", "assert", "break", "continue", "async"))
 
 
 def _compile(code, filename):
@@ -222,29 +260,33 @@ def _compile(code, filename):
     if "\n" not in stripped and "\r" not in stripped and ";" not in stripped:
         # One logical line is an expression exactly when it compiles in eval mode. This path
         # avoids building an AST, whose first use costs about a millisecond of type set-up.
-        try:
-            return None, compile(stripped, filename, "eval")
-        except SyntaxError:
-            pass  # compiled below, outside this handler, so its error is not chained to this one
-        return compile(stripped, filename, "exec"), None
-    tree = compile(code, filename, "exec", _PYCF_ONLY_AST)
+        if stripped.partition(" ")[0].rstrip(":") not in _STATEMENT_KEYWORDS:
+            try:
+                return None, compile(stripped, filename, "eval", 0, True)
+            except SyntaxError:
+                pass  # compiled below, outside this handler, so errors are not chained
+        return compile(stripped, filename, "exec", 0, True), None
+    tree = compile(code, filename, "exec", _PYCF_ONLY_AST, True)
     body = tree.body
     if body:
         import _ast  # built in, and already initialised by the compile above
 
         if isinstance(body[-1], _ast.Expr):
             last = body.pop()
-            expression = compile(_ast.Expression(last.value), filename, "eval")
-            return compile(tree, filename, "exec"), expression
-    return compile(tree, filename, "exec"), None
+            expression = compile(_ast.Expression(last.value), filename, "eval", 0, True)
+            return compile(tree, filename, "exec", 0, True), expression
+    return compile(tree, filename, "exec", 0, True), None
 
 
 def _flush_stdio():
+    """Flushes sys.stdout and sys.stderr; False if either failed."""
+    flushed = True
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except BaseException:
-            pass
+            flushed = False
+    return flushed
 
 
 def _exit_forked_child(error):

@@ -14,6 +14,9 @@
 //   type = "local"
 //   isolation = "bwrap"
 //   memory_limit_mb = 512
+//
+//   [pricing.aca]                 # overrides results/pricing.toml field by field (cost.hpp)
+//   usd_per_session_hour = 0.03
 #pragma once
 
 #include <filesystem>
@@ -41,6 +44,9 @@ struct RunDefaults {
 struct Config {
     std::vector<backends::BackendSpec> backends;  ///< from the file, in file order
     RunDefaults run;
+    /// [pricing.<type or backend name>] tables as JSON, checked but not yet applied: the cost
+    /// model applies them over the built-in pricing table (apply_pricing in cost.hpp).
+    nlohmann::json pricing = nlohmann::json::object();
 };
 
 /// Parses a TOML config. Throws ConfigError ("file:line:column: what") on malformed input,

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "emulated_backends.hpp"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "aca_emulator.hpp"
+#include "e2b_emulator.hpp"
+#include "sandbench/common/error.hpp"
+
+namespace sandbench::cli {
+namespace {
+
+// Set once this process exported E2B_API_KEY for an emulator of its own.
+bool g_exported_e2b_key = false;
+
+bool has_env(const char* name) {
+    const char* value = std::getenv(name);
+    return value != nullptr && *value != '\0';
+}
+
+/// Whether the user pointed this backend at a real service.
+bool configured_for_service(const backends::BackendSpec& spec) {
+    if (spec.type == "aca") {
+        // The names public ACA tools read, besides sandbench's own setting.
+        return spec.config.contains("endpoint") || has_env("ACA_POOL_MANAGEMENT_ENDPOINT") ||
+               has_env("POOL_MANAGEMENT_ENDPOINT") ||
+               has_env("AZURE_CONTAINER_APP_SESSION_POOL_MANAGEMENT_ENDPOINT");
+    }
+    // E2B: the real service needs an API key; a self-hosted one also sets its URL. A key this
+    // process exported for an emulator it started does not count.
+    const char* key = std::getenv("E2B_API_KEY");
+    const bool user_key = key != nullptr && *key != '\0' && !g_exported_e2b_key;
+    return user_key || spec.config.contains("api_url");
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<emulators::Emulator>> start_emulators_for(
+    std::vector<backends::BackendSpec>& specs) {
+    std::vector<std::unique_ptr<emulators::Emulator>> started;
+    for (auto& spec : specs) {
+        if (spec.type != "aca" && spec.type != "e2b") {
+            continue;
+        }
+        const std::string mode = spec.config.value("emulator", "auto");
+        nlohmann::json kernel = spec.config.value("emulator_kernel", nlohmann::json::object());
+        spec.config.erase("emulator");
+        spec.config.erase("emulator_kernel");
+        if (mode != "auto" && mode != "always" && mode != "never") {
+            throw UsageError(fmt::format(
+                "backend '{}': setting 'emulator' must be one of: auto, always, never (got '{}')",
+                spec.name, mode));
+        }
+        if (mode == "never" || (mode == "auto" && configured_for_service(spec))) {
+            continue;
+        }
+        emulators::EmulatorOptions options;
+        options.kernel = std::move(kernel);
+        if (!options.kernel.contains("isolation")) {
+            // The services isolate every sandbox and disable egress by default; so do we.
+            options.kernel["isolation"] = "bwrap";
+        }
+        auto emulator = spec.type == "aca" ? emulators::start_aca_emulator(options)
+                                           : emulators::start_e2b_emulator(options);
+        // Kept in a variable: items() of a temporary would dangle.
+        const auto settings = emulator->backend_settings();
+        for (const auto& [key, value] : settings.items()) {
+            spec.config[key] = value;
+        }
+        // Credentials the emulator accepts, for backends of this process (E2B reads its key from
+        // E2B_API_KEY only). Never overwrites what the user set.
+        for (const auto& [name, value] : emulator->environment()) {
+            if (name == "E2B_API_KEY" && !has_env("E2B_API_KEY")) {
+                setenv(name.c_str(), value.c_str(), 1);
+                g_exported_e2b_key = true;
+            }
+        }
+        started.push_back(std::move(emulator));
+    }
+    return started;
+}
+
+}  // namespace sandbench::cli

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The comparison as people read it: which runs were compared (from each run's context block),
+// one line per paired row with medians, p95, the change and its interval, the p-value and the
+// verdict, then the verdict counts and every threshold breach by row and threshold. Two formats
+// of the same content: an aligned console table, and Markdown for a CI job summary or a pull
+// request comment (gate result and changed rows first, the full table folded in <details>).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sandbench/harness/compare.hpp"
+#include "sandbench/harness/thresholds.hpp"
+
+namespace sandbench::harness {
+
+enum class CompareFormat { kConsole, kMarkdown };
+
+/// Parses "console" / "md" / "markdown"; nullopt for anything else.
+[[nodiscard]] std::optional<CompareFormat> compare_format_from_string(
+    std::string_view text) noexcept;
+
+struct CompareReportInput {
+    const ComparedRun& base;
+    const ComparedRun& current;
+    const Comparison& comparison;
+    const std::vector<Threshold>& thresholds;
+    const ThresholdEvaluation& evaluation;
+};
+
+[[nodiscard]] std::string render_comparison(const CompareReportInput& input, CompareFormat format);
+
+}  // namespace sandbench::harness
