@@ -650,6 +650,7 @@ std::optional<double> metric_value(ThresholdMetric metric, const RowComparison& 
         case ThresholdMetric::kMedianRatio:
         case ThresholdMetric::kP95Ratio:
         case ThresholdMetric::kMinRatio:
+        case ThresholdMetric::kHlRatio:
         case ThresholdMetric::kMinDelta:
             if (!row.base) {
                 why_missing = "the row is missing from BASE";

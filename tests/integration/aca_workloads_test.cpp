@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "aca/aca_backend.hpp"
 #include "aca_emulator.hpp"
 #include "local/local_backend.hpp"
+#include "sandbench/emulators/faults.hpp"
 #include "sandbench/harness/run_context.hpp"
 #include "sandbench/harness/runner.hpp"
 #include "sandbench/harness/workload.hpp"
@@ -126,4 +128,71 @@ TEST_CASE("the standard workloads give the same results on ACA (emulated) as on 
         }
     }
     CHECK(saw_cell);
+}
+
+TEST_CASE("faults during a run become failed samples of the right kind; none is lost",
+          "[integration][aca]") {
+    const WorkloadCatalog catalog{std::filesystem::path(SANDBENCH_SOURCE_DIR) / "workloads"};
+    RunPlan plan;
+    for (const auto* name : {"hello", "state_across_cells", "file_roundtrip"}) {
+        plan.workloads.push_back(catalog.load(name));
+    }
+    plan.iterations = 6;
+    plan.warmup = 1;
+    plan.data_directory = catalog.data_directory();
+
+    emulators::EmulatorOptions options;
+    options.kernel = {{"isolation", "none"}};
+    options.seed = 7;
+    for (const auto* rule : {"429@0.05:retry_after=0", "503@0.05:retry_after=0", "500@0.05",
+                             "drop@0.05", "malformed@0.05:path=execute"}) {
+        options.faults.push_back(emulators::parse_fault_rule(rule));
+    }
+    const auto emulator = emulators::start_aca_emulator(options);
+    std::vector<std::unique_ptr<backends::Backend>> backends;
+    backends.push_back(
+        backends::aca::make_aca_backend({"aca", "aca", emulator->backend_settings()}));
+
+    const auto samples_file = std::filesystem::temp_directory_path() /
+                              ("aca-faults-" + std::to_string(::getpid()) + ".jsonl");
+    std::filesystem::remove(samples_file);
+    RunResult result;
+    {
+        SampleWriter writer{samples_file};
+        RunObserver observer;
+        std::atomic<bool> stop{false};
+        Runner runner{plan, backends, writer, observer, stop};
+        result = runner.run(capture_run_context(make_run_id()));
+    }
+    std::filesystem::remove(samples_file);
+
+    std::map<std::string, int> kinds;
+    std::map<std::tuple<std::string, Scenario, int>, std::set<std::string>> phases;
+    for (const auto& sample : result.samples) {
+        if (!sample.ok) {
+            ++kinds[sample.error_kind];
+        }
+        if (!sample.warmup) {
+            phases[{sample.workload, sample.scenario, sample.iteration}].insert(sample.phase);
+        }
+    }
+    // Faults fired, and each shows as what it is: throttling, a broken connection, an error.
+    // "expectation" appears too: when a fault hits the upload that primes a reused session, the
+    // runner keeps that session, and its later iterations miss the file (reported to the lead).
+    CHECK(kinds.size() >= 3);
+    for (const auto& [kind, count] : kinds) {
+        CAPTURE(kind, count);
+        CHECK((kind == "rate_limited" || kind == "transport_error" || kind == "backend_error" ||
+               kind == "expectation" || kind == "session_lost"));
+    }
+    // Every measured iteration is on record: a cold one from create to close, failed or not.
+    for (const auto& workload : plan.workloads) {
+        for (int iteration = 0; iteration < plan.iterations; ++iteration) {
+            CAPTURE(workload.name, iteration);
+            const auto& cold = phases[{workload.name, Scenario::kCold, iteration}];
+            CHECK(cold.contains("create"));
+            CHECK(cold.contains("close"));
+            CHECK_FALSE(phases[{workload.name, Scenario::kReused, iteration}].empty());
+        }
+    }
 }

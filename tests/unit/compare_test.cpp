@@ -298,6 +298,36 @@ TEST_CASE("bootstrap interval of the median ratio on hand-checkable data", "[uni
     }
 }
 
+TEST_CASE("Hodges-Lehmann ratio: the median of all pairwise ratios", "[unit][compare]") {
+    using sandbench::harness::hodges_lehmann_ratio;
+    // {1, 2} against {2, 4}: ratios 2/1, 4/1, 2/2, 4/2 = 2, 4, 1, 2; median (2 + 2) / 2 = 2.
+    CHECK(hodges_lehmann_ratio(std::vector<double>{1, 2}, std::vector<double>{2, 4}) == 2.0);
+    // {10} against {10, 20, 30}: ratios 1, 2, 3; median 2.
+    CHECK(hodges_lehmann_ratio(std::vector<double>{10}, std::vector<double>{10, 20, 30}) == 2.0);
+    // One slow value in NEW, {10, 10, 10} against {10, 10, 30}: six ratios of 1 and three of
+    // 3, median 1.
+    CHECK(hodges_lehmann_ratio(std::vector<double>{10, 10, 10}, std::vector<double>{10, 10, 30}) ==
+          1.0);
+    // Every value doubled: exactly 2, whatever the spread.
+    const std::vector<double> base{1.0, 1.5, 4.0, 4.2, 9.0, 12.5, 30.0};
+    std::vector<double> doubled;
+    for (const double value : base) {
+        doubled.push_back(2.0 * value);
+    }
+    CHECK(hodges_lehmann_ratio(base, base) == 1.0);
+    CHECK(hodges_lehmann_ratio(base, doubled) == 2.0);
+    CHECK_FALSE(hodges_lehmann_ratio(std::vector<double>{}, std::vector<double>{1}));
+    CHECK_FALSE(hodges_lehmann_ratio(std::vector<double>{0, 1}, std::vector<double>{1}));
+    // Large samples are thinned to 2000 order statistics each: still exactly 2 when doubled.
+    std::vector<double> many;
+    std::vector<double> many_doubled;
+    for (int i = 1; i <= 3000; ++i) {
+        many.push_back(static_cast<double>(i));
+        many_doubled.push_back(2.0 * static_cast<double>(i));
+    }
+    CHECK(hodges_lehmann_ratio(many, many_doubled) == Approx(2.0).epsilon(1e-12));
+}
+
 TEST_CASE("verdicts follow criterion's rule", "[unit][compare]") {
     const CompareOptions options;  // alpha 0.05, noise 5%
     const auto ci = [](double low, double high) {
@@ -367,6 +397,10 @@ TEST_CASE("compare_runs pairs rows and judges each", "[unit][compare]") {
     CHECK(create.mann_whitney->p_value < 1e-6);
     REQUIRE(create.median_ratio_ci.has_value());
     CHECK(create.median_ratio_ci->low > 1.9);
+    REQUIRE(create.hl_ratio.has_value());
+    CHECK(*create.hl_ratio == Approx(2.0).epsilon(0.01));
+    REQUIRE(create.min_ratio.has_value());
+    CHECK(*create.min_ratio == 2.0);
     CHECK(create.base->wall.n == 15);
     CHECK(create.current->wall.n == 15);  // the warmup is not among them
 

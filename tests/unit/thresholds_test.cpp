@@ -92,6 +92,7 @@ TEST_CASE("valid thresholds parse", "[unit][thresholds]") {
         {"cv<0.25", ThresholdMetric::kCv, ThresholdOperator::kLess, 0.25},
         {"min_ratio<1.5", ThresholdMetric::kMinRatio, ThresholdOperator::kLess, 1.5},
         {"min_delta<=0.5", ThresholdMetric::kMinDelta, ThresholdOperator::kLessEqual, 0.5},
+        {"hl_ratio<1.5", ThresholdMetric::kHlRatio, ThresholdOperator::kLess, 1.5},
         {"median_ratio>-1", ThresholdMetric::kMedianRatio, ThresholdOperator::kGreater, -1},
         // k6's spellings.
         {"med<10", ThresholdMetric::kMedian, ThresholdOperator::kLess, 10},
@@ -243,6 +244,8 @@ TEST_CASE("malformed thresholds fail with one line naming the column", "[unit][t
         {"max_base_ms=-1: p95<1", "column 13: expected a number of milliseconds"},
         {"max_base_ms=1ms: p95<1", "column 13: expected a number of milliseconds"},
         {"min_base_ms=1,min_base_ms=2: p95<1", "column 15: 'min_base_ms' appears twice"},
+        {"significant=yes: p95<1", "column 13: expected true after 'significant='"},
+        {"significant=true,significant=true: p95<1", "column 18: 'significant' appears twice"},
         {"phase=create p95<800", "column 1: a scope ends with ':' before the condition"},
         {"phase=create: ", "column 14: expected a metric"},
     };
@@ -263,10 +266,11 @@ thresholds = [
   { expr = "scenario=reused: cv < 0.5", workload = "hello" },
   { expr = "min_ratio < 1.5", min_base_ms = 1, max_base_ms = 2.5 },
   { expr = "min_delta < 1", max_base_ms = "1" },
+  { expr = "hl_ratio < 1.5", min_base_ms = 1, significant = true },
 ]
 )",
                                                   "t.toml");
-    REQUIRE(thresholds.size() == 6);
+    REQUIRE(thresholds.size() == 7);
     CHECK(thresholds[0].metric == ThresholdMetric::kSuccessRate);
     CHECK(thresholds[0].text == "success_rate >= 1");
     CHECK(thresholds[1].text == "median_ratio<1.5");
@@ -279,6 +283,8 @@ thresholds = [
     CHECK(thresholds[4].scope.max_base_ms == 2.5);
     CHECK(thresholds[4].text == "min_base_ms=1,max_base_ms=2.5: min_ratio<1.5");
     CHECK(thresholds[5].scope.max_base_ms == 1.0);
+    CHECK(thresholds[6].scope.significant);
+    CHECK(thresholds[6].text == "min_base_ms=1,significant=true: hl_ratio<1.5");
 
     const auto tables = parse_thresholds_file(R"(
 [[thresholds]]
@@ -309,10 +315,13 @@ expr = "success_rate >= 0.99"
         {"thresholds = [{ phase = \"create\" }]\n", "t.toml:1:15: a threshold table needs expr"},
         {"thresholds = [{ expr = \"p95<1\", phaze = \"create\" }]\n",
          "unknown key 'phaze' (known: expr, phase, backend, workload, scenario, min_base_ms, "
-         "max_base_ms)"},
+         "max_base_ms, significant)"},
         {"thresholds = [{ expr = \"p95<1\", phase = 3 }]\n", "phase must be a string"},
         {"thresholds = [{ expr = \"p95<1\", min_base_ms = true }]\n",
          "min_base_ms must be a number of milliseconds"},
+        {"thresholds = [{ expr = \"p95<1\", significant = \"x\" }]\n",
+         "expected true after 'significant='"},
+        {"thresholds = [{ expr = \"p95<1\", significant = 1 }]\n", "significant must be true"},
         {"thresholds = [{ expr = \"p95<1\", min_base_ms = -2 }]\n",
          "expected a number of milliseconds after 'min_base_ms='"},
         {"thresholds = [{ expr = \"min_base_ms=1: p95<1\", min_base_ms = 2 }]\n",
@@ -445,6 +454,28 @@ TEST_CASE("thresholds are checked on every row they match, failing closed", "[un
         CHECK(deltas.checks[1].passed);
         CHECK_THAT(sandbench::harness::describe_check(deltas.checks[0], all, comparison),
                    Catch::EndsWith("min_delta = 10.0 ms (min 20.0 ms in NEW vs 10.0 ms in BASE)"));
+    }
+    SECTION("significant=true judges only the rows where the test finds a change") {
+        // create (p < 0.001, HL ratio about 2) and first_result (NEW holds 14 of BASE's 15
+        // values: p near 1) match by name; only create is significant. upload, missing from
+        // NEW, has no test and stays in: a gate fails closed.
+        const auto [thresholds, evaluation] =
+            evaluate({"phase=create,significant=true: hl_ratio<1.5",
+                      "phase=first_result,significant=true: hl_ratio<1.5",
+                      "phase=upload,significant=true: hl_ratio<1.5"});
+        REQUIRE(evaluation.checks.size() == 2);
+        CHECK(evaluation.checks[0].row.phase == "create");
+        CHECK_FALSE(evaluation.checks[0].passed);
+        CHECK(*evaluation.checks[0].value == Approx(20.07 / 10.07).epsilon(0.01));
+        CHECK_THAT(sandbench::harness::describe_check(evaluation.checks[0], thresholds, comparison),
+                   Catch::Contains("hl_ratio = ") &&
+                       Catch::Contains("(median of the 225 ratios NEW / BASE; Mann-Whitney p = "));
+        CHECK(evaluation.checks[1].row.phase == "upload");
+        CHECK(evaluation.checks[1].note == "the row is missing from NEW");
+        // The same first_result row without the filter is checked (and holds).
+        const auto [all, unfiltered] = evaluate({"phase=first_result: hl_ratio<1.5"});
+        REQUIRE(unfiltered.checks.size() == 1);
+        CHECK(unfiltered.checks[0].passed);
     }
     SECTION("a percentile the sample cannot support is used, with a note") {
         const auto [thresholds, evaluation] = evaluate({"phase=execute: p95<100"});

@@ -81,7 +81,8 @@ struct ThresholdScope {
     [[nodiscard]] bool matches_name(const RowKey& key) const;
     /// By name, by BASE's median when a size bound is set (a row without one in BASE, or
     /// only in NEW, then does not match), and by the test at `alpha` when `significant`.
-    [[nodiscard]] bool matches(const RowComparison& row, double alpha) const;
+    [[nodiscard]] bool matches(const RowComparison& row,
+                               double alpha = CompareOptions{}.alpha) const;
     [[nodiscard]] bool empty() const noexcept {
         return phase.empty() && backend.empty() && workload.empty() && scenario.empty() &&
                !min_base_ms && !max_base_ms && !significant;
