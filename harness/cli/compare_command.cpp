@@ -34,11 +34,12 @@ constexpr std::string_view kExitCodesHelp =
     "Thresholds: [scope:] metric operator number, e.g. 'p95<800', 'median_ratio<1.5',\n"
     "'phase=first_result,backend=local: p95<800', 'min_base_ms=1: min_ratio<1.5'.\n"
     "  metrics    median mean min max p90 p95 p99 p999 (ms, of NEW); median_ratio p95_ratio\n"
-    "             min_ratio (NEW / BASE); min_delta (fastest NEW - fastest BASE, ms);\n"
-    "             success_rate (0..1); cv\n"
+    "             min_ratio hl_ratio (NEW / BASE; hl: Hodges-Lehmann, the median of all\n"
+    "             ratios); min_delta (fastest NEW - fastest BASE, ms); success_rate (0..1); cv\n"
     "  operators  < <= > >= ==\n"
     "  scope      phase backend workload scenario: patterns, '*' wildcard, leading '!' negates;\n"
-    "             min_base_ms max_base_ms: rows whose BASE median is at least / below, in ms";
+    "             min_base_ms max_base_ms: rows whose BASE median is at least / below, in ms;\n"
+    "             significant=true: rows where the Mann-Whitney test finds a change at --alpha";
 
 struct CompareCliOptions {
     std::string base;

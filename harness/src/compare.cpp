@@ -72,12 +72,12 @@ std::vector<double> finite_values(std::span<const double> values) {
 
 /// P(U >= u) under the null hypothesis for samples of sizes m and n without ties, from the
 /// recurrence of Mann & Whitney (1947), "On a Test of Whether one of Two Random Variables is
-/// Stochastically Larger than the Other", Ann. Math. Statist. 18(1), eq. (2): with the largest
+/// Stochastically Larger than the Other", Ann. Math. Statist. 18(1): with the largest
 /// of the m + n values in the first sample it exceeds all n of the second, so
 ///   c(m, n, u) = c(m - 1, n, u - n) + c(m, n - 1, u),
 /// where c counts the orderings with statistic u among the C(m + n, m) equally likely ones.
 /// Only additions of non-negative counts, so the tail keeps full relative precision even where
-/// it is tiny. Counts are doubles: C(98, 49) ~ 2.5e28 exceeds every integer type.
+/// it is tiny. Counts are doubles: C(98, 49) ~ 2.5e28 is far beyond 64-bit integers.
 double exact_upper_tail(std::size_t m, std::size_t n, std::size_t u) {
     // The distribution depends only on the unordered sizes; iterate the larger one.
     const std::size_t small = std::min(m, n);

@@ -138,8 +138,8 @@ TEST_CASE("a run with a phase twice as slow fails the gate, naming the breach",
     CHECK(result.exit_code == kExitBreached);
     // The breach names the row and the threshold, on stderr for the CI log and in the report.
     const std::string breach =
-        "fake-ci/fake_greeting/cold/create: scenario=cold,min_base_ms=1: min_ratio<1.5 breached: "
-        "min_ratio = ";
+        "fake-ci/fake_greeting/cold/create: min_base_ms=1,significant=true: hl_ratio<1.5 "
+        "breached: hl_ratio = ";
     CHECK_THAT(result.err, Catch::Contains("sandbench: threshold breached: " + breach));
     CHECK_THAT(result.out, Catch::Contains("BREACH " + breach));
     // The create phase is judged a regression; close (unchanged) is not breached.
@@ -154,13 +154,13 @@ TEST_CASE("a run with a phase twice as slow fails the gate, naming the breach",
     CHECK(markdown.exit_code == kExitBreached);
     CHECK(markdown.out.empty());
     const auto text = read_text(report);
-    CHECK_THAT(
-        text,
-        Catch::Contains("## sandbench compare") && Catch::Contains("**Gate: FAILED.**") &&
-            Catch::Contains("- `fake-ci/fake_greeting/cold/create`: `scenario=cold,min_base_ms=1: "
-                            "min_ratio<1.5` breached: min\\_ratio = ") &&
-            Catch::Contains("| verdict |") && Catch::Contains("**regressed**") &&
-            Catch::Contains("<details>"));
+    CHECK_THAT(text,
+               Catch::Contains("## sandbench compare") && Catch::Contains("**Gate: FAILED.**") &&
+                   Catch::Contains(
+                       "- `fake-ci/fake_greeting/cold/create`: `min_base_ms=1,significant=true: "
+                       "hl_ratio<1.5` breached: hl\\_ratio = ") &&
+                   Catch::Contains("| verdict |") && Catch::Contains("**regressed**") &&
+                   Catch::Contains("<details>"));
 }
 
 TEST_CASE("without thresholds compare only reports and exits 0", "[integration][compare]") {
