@@ -15,51 +15,22 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "support/cli_runner.hpp"
+
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kFixtures = fs::path(SANDBENCH_SOURCE_DIR) / "tests" / "fixtures";
-
-struct Result {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string slurp(std::istream& in) {
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+using sandbench_test::slurp;
+using sandbench_test::TempDir;
+using Result = sandbench_test::CliResult;
 
 Result sandbench(const std::vector<std::string>& args) {
-    bp::ipstream out;
-    bp::ipstream err;
-    bp::child child(SANDBENCH_BINARY, bp::args(args), bp::std_out > out, bp::std_err > err,
-                    bp::std_in < bp::null);
-    Result result;
-    // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
-    std::thread err_reader([&] { result.err = slurp(err); });
-    result.out = slurp(out);
-    err_reader.join();
-    child.wait();
-    result.exit_code = child.exit_code();
-    return result;
+    return sandbench_test::run_sandbench(args);
 }
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device random;
-        path = fs::temp_directory_path() / ("sandbench-cli-test-" + std::to_string(random()));
-        fs::create_directories(path);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() { fs::remove_all(path); }
-};
+const fs::path kFixtures = fs::path(SANDBENCH_SOURCE_DIR) / "tests" / "fixtures";
 
 std::string fmt_args(const std::vector<std::string>& args) {
     std::string joined = "sandbench";

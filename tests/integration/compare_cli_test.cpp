@@ -17,42 +17,25 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "support/cli_runner.hpp"
+
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 
 namespace {
 
+using sandbench_test::slurp;
+using sandbench_test::TempDir;
+using Result = sandbench_test::CliResult;
+
+Result sandbench(const std::vector<std::string>& args) {
+    return sandbench_test::run_sandbench(args);
+}
+
 const fs::path kSource = fs::path(SANDBENCH_SOURCE_DIR);
 const fs::path kWorkload = kSource / "tests" / "fixtures" / "workloads" / "fake_greeting.py";
 const fs::path kCiThresholds = kSource / "results" / "baselines" / "ci-thresholds.toml";
 constexpr int kExitBreached = 3;
-
-struct Result {
-    int exit_code = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string slurp(std::istream& in) {
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-Result sandbench(const std::vector<std::string>& args) {
-    bp::ipstream out;
-    bp::ipstream err;
-    bp::child child(SANDBENCH_BINARY, bp::args(args), bp::std_out > out, bp::std_err > err,
-                    bp::std_in < bp::null);
-    Result result;
-    // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
-    std::thread err_reader([&] { result.err = slurp(err); });
-    result.out = slurp(out);
-    err_reader.join();
-    child.wait();
-    result.exit_code = child.exit_code();
-    return result;
-}
 
 std::string read_text(const fs::path& file) {
     std::ifstream in(file);
