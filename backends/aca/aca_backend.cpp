@@ -2,6 +2,7 @@
 #include "aca/aca_backend.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -67,6 +68,27 @@ std::optional<std::string> delete_api_version(const Settings& settings) {
                                                    : std::string(kSessionDeleteApiVersion);
     }
     return std::nullopt;
+}
+
+/// "scheme://host:port" of a URL, lower-cased; empty when it has no scheme.
+std::string origin(std::string_view url) {
+    const auto scheme = url.find("://");
+    if (scheme == std::string_view::npos) {
+        return {};
+    }
+    const auto end = url.find_first_of("/?#", scheme + 3);
+    std::string out(url.substr(0, end));
+    std::transform(out.begin(), out.end(), out.begin(), [](char c) {
+        return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    });
+    return out;
+}
+
+/// Whether `url` has the scheme, host and port of `endpoint`: links the service returns
+/// (Operation-Location, nextLink) are followed with the bearer token only then.
+bool same_origin(std::string_view url, std::string_view endpoint) {
+    const auto wanted = origin(endpoint);
+    return !wanted.empty() && origin(url) == wanted;
 }
 
 class AcaSession final : public Session {
@@ -185,7 +207,7 @@ void AcaSession::poll(const http::Response& accepted, const ExecutionFacts& pend
                       std::chrono::steady_clock::time_point deadline, std::int64_t stream_limit,
                       Execution& execution) {
     std::string location = accepted.headers.get("Operation-Location").value_or("");
-    if (location.empty() || location.front() == '/') {
+    if (!same_origin(location, settings_->endpoint)) {
         location = url("executions/" + url_encode(pending.execution_id));
     }
     Milliseconds wait = kFirstPoll;
@@ -263,7 +285,13 @@ FileListing AcaSession::do_list_files() {
     for (int page = 0; next && page < 100; ++page) {
         std::string target = *next;
         if (target.starts_with('/')) {
-            target = url(target.substr(1));
+            target = origin(settings_->endpoint) + target;  // an absolute-path reference
+        } else if (!same_origin(target, settings_->endpoint)) {
+            // The token goes with every request: never to a host the pool did not come from.
+            listing.status = Status::kBackendError;
+            listing.message = "the file listing's nextLink points away from the pool endpoint";
+            listing.files.clear();
+            return listing;
         }
         auto request = http::Request::get(target);
         request.timeout = settings_->request_timeout;

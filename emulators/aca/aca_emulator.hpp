@@ -53,6 +53,10 @@
 //     every response carries X-Sandbench-Emulated: true.
 //   - The shared latency profile and fault injection (faults.hpp) run before routing, so a
 //     fault can hit any request, authenticated or not.
+//   - Connections are kept alive (60 s idle, no request limit) on a pool of settings.threads
+//     workers, so a client's reused session keeps its connection as it would on the service.
+//     stop() lets executions in flight finish (each is bounded by its time limit), then closes
+//     every session's kernel.
 //
 // Settings (EmulatorOptions::settings; unknown keys are errors): token, forbid, cooldown_s,
 // max_sessions, max_upload_bytes, max_execution_s, output_streams_max_length, subscription,

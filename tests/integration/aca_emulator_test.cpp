@@ -6,10 +6,12 @@
 // plain subprocesses for speed, except in the test that checks the bwrap default.
 #include "aca_emulator.hpp"
 
+#include <httplib.h>
 #include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <set>
 #include <string>
 #include <thread>
@@ -944,4 +946,120 @@ TEST_CASE("sessions of one backend run concurrently", "[integration][aca]") {
         thread.join();
     }
     CHECK(ok == 4);
+}
+
+namespace {
+
+/// A scripted pool on a loopback port, for answers the emulator never gives the backend.
+class ScriptedPool {
+public:
+    explicit ScriptedPool(const std::function<void(httplib::Server&)>& routes) {
+        server_.set_keep_alive_timeout(1);
+        routes(server_);
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(1ms);
+        }
+    }
+    ScriptedPool(const ScriptedPool&) = delete;
+    ScriptedPool& operator=(const ScriptedPool&) = delete;
+    ScriptedPool(ScriptedPool&&) = delete;
+    ScriptedPool& operator=(ScriptedPool&&) = delete;
+    ~ScriptedPool() {
+        server_.stop();
+        thread_.join();
+    }
+
+    [[nodiscard]] std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    [[nodiscard]] std::string endpoint() const { return origin() + "/sessionPools/p"; }
+
+private:
+    httplib::Server server_;
+    int port_ = 0;
+    std::thread thread_;
+};
+
+std::unique_ptr<Backend> backend_at(const std::string& endpoint,
+                                    const json& extra = json::object()) {
+    ::setenv("SANDBENCH_ACA_TEST_TOKEN", "scripted-token", 1);
+    json config = {{"endpoint", endpoint},
+                   {"auth", "static"},
+                   {"token_env", "SANDBENCH_ACA_TEST_TOKEN"},
+                   {"proxy", ""},
+                   {"api_version", kNewest}};
+    config.update(extra);
+    return aca::make_aca_backend({"scripted", "aca", config});
+}
+
+}  // namespace
+
+TEST_CASE("an asynchronous answer is polled at its Operation-Location", "[integration][aca]") {
+    std::atomic<int> polls{0};
+    std::string origin;
+    ScriptedPool pool([&](httplib::Server& server) {
+        server.Post("/sessionPools/p/executions", [&](const httplib::Request& request,
+                                                      httplib::Response& response) {
+            CHECK(request.get_header_value("Authorization") == "Bearer scripted-token");
+            response.status = 202;
+            response.set_header("Operation-Location",
+                                origin + "/sessionPools/p/executions/e1?api-version=" + kNewest +
+                                    "&identifier=" + request.get_param_value("identifier"));
+            response.set_content(R"({"id":"e1","status":"Running"})", "application/json");
+        });
+        server.Get("/sessionPools/p/executions/e1",
+                   [&](const httplib::Request& /*request*/, httplib::Response& response) {
+                       const bool done = ++polls >= 3;
+                       response.set_content(
+                           done ? R"({"id":"e1","status":"Succeeded","result":{"stdout":"late\n",)"
+                                  R"("stderr":"","executionResult":7,)"
+                                  R"("executionTimeInMilliseconds":12}})"
+                                : R"({"id":"e1","status":"Running"})",
+                           "application/json");
+                   });
+    });
+    origin = pool.origin();
+    auto backend = backend_at(pool.endpoint());
+    auto session = new_session(*backend);
+    const auto execution = session->execute("anything", 30s);
+    REQUIRE(execution.ok());
+    CHECK(execution.result == 7);
+    CHECK(execution.stdout_text == "late\n");
+    CHECK(execution.extra["polls"] == 3);
+    ::unsetenv("SANDBENCH_ACA_TEST_TOKEN");
+}
+
+TEST_CASE("file listings follow nextLink, but only to the pool's own host", "[integration][aca]") {
+    ScriptedPool pool([&](httplib::Server& server) {
+        server.Get("/sessionPools/p/files", [&](const httplib::Request& request,
+                                                httplib::Response& response) {
+            if (request.get_param_value("page") == "2") {
+                response.set_content(R"({"value":[{"name":"b.txt","type":"File","sizeInBytes":2,)"
+                                     R"("lastModifiedAt":"t"}],"nextLink":null})",
+                                     "application/json");
+            } else if (request.get_param_value("page") == "away") {
+                response.set_content(R"({"value":[],"nextLink":"http://198.51.100.7/files"})",
+                                     "application/json");
+            } else {
+                response.set_content(R"({"value":[{"name":"a.txt","type":"File","sizeInBytes":1,)"
+                                     R"("lastModifiedAt":"t"}],)"
+                                     R"("nextLink":"/sessionPools/p/files?page=2&api-version=)" +
+                                         std::string(kNewest) + R"("})",
+                                     "application/json");
+            }
+        });
+    });
+    auto backend = backend_at(pool.endpoint());
+    auto session = new_session(*backend);
+    const auto listing = session->list_files();
+    REQUIRE(listing.ok());
+    CHECK(names(listing) == std::set<std::string>{"a.txt", "b.txt"});
+
+    auto elsewhere = backend_at(pool.endpoint() + "?page=away");
+    auto other = new_session(*elsewhere);
+    const auto refused = other->list_files();
+    CHECK(refused.status == Status::kBackendError);
+    CHECK_THAT(refused.message, Contains("nextLink"));
+    ::unsetenv("SANDBENCH_ACA_TEST_TOKEN");
 }

@@ -130,7 +130,7 @@ TEST_CASE("the standard workloads give the same results on ACA (emulated) as on 
     CHECK(saw_cell);
 }
 
-TEST_CASE("faults during a run become failed samples of the right kind; none is lost",
+TEST_CASE("faults during a run become failed samples of the right kind, and none is lost",
           "[integration][aca]") {
     const WorkloadCatalog catalog{std::filesystem::path(SANDBENCH_SOURCE_DIR) / "workloads"};
     RunPlan plan;

@@ -19,11 +19,14 @@ script="${1:-conformance.mjs}"
 shift || true
 
 for tool in node npm; do
-    command -v "$tool" >/dev/null || { echo "aca conformance: '$tool' is not installed" >&2; exit 1; }
+    command -v "$tool" >/dev/null ||
+        { echo "aca conformance: '$tool' is not installed" >&2; exit 1; }
 done
 # The client uses the global fetch, FormData and Blob of node >= 18.
-node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' ||
-    { echo "aca conformance: node $(node --version) is too old; the client needs >= 18" >&2; exit 1; }
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' || {
+    echo "aca conformance: node $(node --version) is too old; the client needs >= 18" >&2
+    exit 1
+}
 
 cd "$here"
 # A stamp next to node_modules records the lock it was installed from, so that repeated runs skip
