@@ -21,12 +21,14 @@ struct FakeSettings {
     Milliseconds create_delay{0};
     Milliseconds close_delay{0};
     std::int64_t fail_create_every = 0;
+    std::int64_t fail_first_uploads = 0;
     bool leak_state = false;
 };
 
-/// State shared by every session of one backend (only used when leak_state is on).
+/// State shared by every session of one backend.
 struct SharedState {
-    std::atomic<bool> marker{false};
+    std::atomic<bool> marker{false};       ///< the freshness marker, when leak_state is on
+    std::atomic<std::int64_t> uploads{0};  ///< uploads attempted, for fail_first_uploads
 };
 
 void sleep_for(Milliseconds delay) {
@@ -125,6 +127,13 @@ protected:
     }
 
     Outcome do_upload(std::string_view name, std::string_view bytes) override {
+        const auto number = ++shared_.uploads;
+        if (number <= settings_.fail_first_uploads) {
+            Outcome failed;
+            failed.status = Status::kBackendError;
+            failed.message = fmt::format("injected failure of upload #{}", number);
+            return failed;
+        }
         files_[std::string(name)] = std::string(bytes);
         return {};
     }
@@ -212,6 +221,7 @@ std::unique_ptr<Backend> make_fake_backend(const BackendSpec& spec) {
     settings.create_delay = Milliseconds{reader.get_double("create_ms", 0, 0, 60'000)};
     settings.close_delay = Milliseconds{reader.get_double("close_ms", 0, 0, 60'000)};
     settings.fail_create_every = reader.get_int("fail_create_every", 0, 0, 1'000'000);
+    settings.fail_first_uploads = reader.get_int("fail_first_uploads", 0, 0, 1'000'000);
     settings.leak_state = reader.get_bool("leak_state", false);
     const bool emulated = reader.get_bool("emulated", false);
     reader.reject_unknown_keys();

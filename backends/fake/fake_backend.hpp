@@ -18,7 +18,8 @@
 // the backend, which simulates a provider that hands out used sandboxes as "new".
 //
 // Settings: create_ms, close_ms (delays), fail_create_every (N: every Nth create fails),
-// leak_state, emulated (label results as emulated, for report tests).
+// fail_first_uploads (N: the backend's first N uploads fail), leak_state, emulated (label
+// results as emulated, for report tests).
 #pragma once
 
 #include <memory>

@@ -337,8 +337,14 @@ private:
             return false;
         }
         unit.reused_session = std::move(start.session);
-        return upload_files(context, *unit.reused_session) &&
-               run_cells(context, *unit.reused_session, std::nullopt);
+        if (!upload_files(context, *unit.reused_session)) {
+            // Without its files every later execution would fail for a reason its sample would
+            // not show (FileNotFoundError): the session is given up and created anew next round.
+            static_cast<void>(unit.reused_session->close());
+            unit.reused_session.reset();
+            return false;
+        }
+        return run_cells(context, *unit.reused_session, std::nullopt);
     }
 
     void run_reused(Unit& unit, int iteration, bool warmup) {
@@ -355,7 +361,8 @@ private:
                                 unit.reused_session ? unit.reused_session->id() : ""};
                 if (!primed) {
                     record_failure(context, phase::kExecute, Milliseconds{0}, Status::kBackendError,
-                                   "session_lost", "the reused session could not be (re)created");
+                                   "session_lost",
+                                   "the reused session could not be (re)created and primed");
                     return;
                 }
             } else {

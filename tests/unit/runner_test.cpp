@@ -269,6 +269,44 @@ TEST_CASE("a reused session killed by a timeout is replaced", "[unit][runner]") 
     CHECK(sessions.size() >= 2);
 }
 
+TEST_CASE("a reused session whose files could not be uploaded is replaced", "[unit][runner]") {
+    Harness h;
+    h.add_fake("fake", {{"fail_first_uploads", 2}});
+    auto workload = make_workload("files", {make_cell(1, "print ok")});
+    workload.uploads = {"input.csv"};
+    RunPlan plan;
+    plan.workloads = {workload};
+    plan.data_directory = h.dir.path;
+    std::ofstream(h.dir.path / "input.csv") << "a,b\n1,2\n";
+    plan.scenarios = {Scenario::kReused};
+    plan.iterations = 3;
+    plan.warmup = 0;
+    const auto result = h.run(plan);
+
+    std::vector<const Sample*> uploads;
+    std::set<std::string> measured_sessions;
+    int measured_ok = 0;
+    for (const auto& sample : result.samples) {
+        if (sample.phase == "upload") {
+            uploads.push_back(&sample);
+        } else if (sample.phase == "cell:1" && !sample.warmup) {
+            measured_sessions.insert(sample.session_id);
+            measured_ok += sample.status == sandbench::backends::Status::kOk ? 1 : 0;
+        }
+    }
+    // The warmup's session and the first measured iteration's could not be primed: each was
+    // closed and replaced, and the third session runs the remaining iterations.
+    REQUIRE(uploads.size() == 3);
+    CHECK(uploads[0]->status == sandbench::backends::Status::kBackendError);
+    CHECK(uploads[1]->status == sandbench::backends::Status::kBackendError);
+    CHECK(uploads[2]->status == sandbench::backends::Status::kOk);
+    CHECK(std::set<std::string>{uploads[0]->session_id, uploads[1]->session_id,
+                                uploads[2]->session_id}
+              .size() == 3);
+    CHECK(measured_ok == 2);
+    CHECK(measured_sessions == std::set<std::string>{uploads[2]->session_id});
+}
+
 TEST_CASE("workloads that need isolation are skipped on unisolated backends", "[unit][runner]") {
     Harness h;
     h.add_fake("fake");
