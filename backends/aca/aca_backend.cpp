@@ -5,6 +5,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -29,13 +30,6 @@ namespace {
 
 using nlohmann::json;
 
-/// Where the endpoint may come from, in order, after the `endpoint` setting.
-constexpr std::string_view kEndpointVariables[] = {
-    "ACA_POOL_MANAGEMENT_ENDPOINT",
-    "AZURE_CONTAINER_APP_SESSION_POOL_MANAGEMENT_ENDPOINT",
-    "AZURE_POOL_MANAGEMENT_ENDPOINT",
-    "POOL_MANAGEMENT_ENDPOINT",
-};
 /// How long a pending (asynchronous) execution is polled at first; the wait doubles up to 1 s.
 constexpr Milliseconds kFirstPoll{20.0};
 constexpr Milliseconds kMaxPoll{1000.0};
@@ -91,6 +85,16 @@ bool same_origin(std::string_view url, std::string_view endpoint) {
     return !wanted.empty() && origin(url) == wanted;
 }
 
+/// "aca-" and 16 hex digits of the identifier's 64-bit FNV-1a hash: stable across runs and
+/// machines (unlike std::hash), and not the identifier.
+std::string public_id(std::string_view identifier) {
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    for (const char c : identifier) {
+        hash = (hash ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    }
+    return fmt::format("aca-{:016x}", hash);
+}
+
 class AcaSession final : public Session {
 public:
     AcaSession(std::shared_ptr<const Settings> settings,
@@ -100,7 +104,10 @@ public:
           identifier_(std::move(identifier)),
           client_(settings_->http) {}
 
-    [[nodiscard]] std::string id() const override { return identifier_; }
+    /// Not the identifier itself: it is the only boundary between tenants' sessions and must
+    /// stay secret (Microsoft: "treat the identifier as a secret"), yet ids end up in
+    /// samples, reports and CI logs. Its hash still lets whoever holds the identifier find it.
+    [[nodiscard]] std::string id() const override { return public_id(identifier_); }
     [[nodiscard]] bool alive() const noexcept override { return alive_ && !closed(); }
 
 protected:

@@ -57,7 +57,9 @@
 // BackendUnavailable before anything is measured; the token is never logged or recorded.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <string_view>
 
 #include "sandbench/backends/backend.hpp"
 #include "sandbench/backends/registry.hpp"
@@ -67,5 +69,14 @@ namespace sandbench::backends::aca {
 /// Builds an ACA backend from its spec. Throws ConfigError for a bad setting and
 /// BackendUnavailable when no endpoint is configured or no token can be had.
 [[nodiscard]] std::unique_ptr<Backend> make_aca_backend(const BackendSpec& spec);
+
+/// Environment variables the pool management endpoint is read from, in order, when the
+/// `endpoint` setting is absent: sandbench's own, then the names public ACA tools read.
+inline constexpr std::array<std::string_view, 4> kEndpointVariables = {
+    "ACA_POOL_MANAGEMENT_ENDPOINT",
+    "AZURE_CONTAINER_APP_SESSION_POOL_MANAGEMENT_ENDPOINT",
+    "AZURE_POOL_MANAGEMENT_ENDPOINT",  // @llamaindex/azure
+    "POOL_MANAGEMENT_ENDPOINT",
+};
 
 }  // namespace sandbench::backends::aca

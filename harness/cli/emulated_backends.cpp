@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "emulated_backends.hpp"
 
+#include <algorithm>
 #include <cstdlib>
+#include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
+#include "aca/aca_backend.hpp"
 #include "aca_emulator.hpp"
 #include "e2b_emulator.hpp"
 #include "sandbench/common/error.hpp"
@@ -23,10 +27,12 @@ bool has_env(const char* name) {
 /// Whether the user pointed this backend at a real service.
 bool configured_for_service(const backends::BackendSpec& spec) {
     if (spec.type == "aca") {
-        // The names public ACA tools read, besides sandbench's own setting.
-        return spec.config.contains("endpoint") || has_env("ACA_POOL_MANAGEMENT_ENDPOINT") ||
-               has_env("POOL_MANAGEMENT_ENDPOINT") ||
-               has_env("AZURE_CONTAINER_APP_SESSION_POOL_MANAGEMENT_ENDPOINT");
+        // Every variable the backend would read its endpoint from, besides its own setting.
+        return spec.config.contains("endpoint") ||
+               std::any_of(backends::aca::kEndpointVariables.begin(),
+                           backends::aca::kEndpointVariables.end(), [](std::string_view name) {
+                               return has_env(std::string(name).c_str());
+                           });
     }
     // E2B: the real service needs an API key; a self-hosted one also sets its URL. A key this
     // process exported for an emulator it started does not count.

@@ -1063,3 +1063,28 @@ TEST_CASE("file listings follow nextLink, but only to the pool's own host", "[in
     CHECK_THAT(refused.message, Contains("nextLink"));
     ::unsetenv("SANDBENCH_ACA_TEST_TOKEN");
 }
+
+TEST_CASE("samples name a session by a hash of its identifier, never by the identifier",
+          "[integration][aca]") {
+    std::string identifier;
+    ScriptedPool pool([&](httplib::Server& server) {
+        server.Post("/sessionPools/p/executions",
+                    [&](const httplib::Request& request, httplib::Response& response) {
+                        identifier = request.get_param_value("identifier");
+                        response.set_content(R"({"id":"e1","status":"Succeeded","result":{)"
+                                             R"("stdout":"","stderr":"","executionResult":1,)"
+                                             R"("executionTimeInMilliseconds":1}})",
+                                             "application/json");
+                    });
+    });
+    auto backend = backend_at(pool.endpoint(), {{"identifier_prefix", "tenant-"}});
+    auto session = new_session(*backend);
+    REQUIRE(session->execute("1", 30s).ok());
+    REQUIRE(identifier.starts_with("tenant-"));
+    const std::string id = session->id();
+    CHECK_THAT(id, Catch::Matchers::Matches("aca-[0-9a-f]{16}"));
+    CHECK(id.find(identifier) == std::string::npos);
+    CHECK(id.find("tenant-") == std::string::npos);
+    CHECK(new_session(*backend)->id() != id);  // a new identifier, a new hash
+    ::unsetenv("SANDBENCH_ACA_TEST_TOKEN");
+}

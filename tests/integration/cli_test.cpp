@@ -3,6 +3,7 @@
 // code 2), a run on the fake backend with its files, Ctrl-C during a run, and `exec` on the
 // local backend.
 #include <signal.h>
+#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
@@ -191,4 +192,27 @@ TEST_CASE("exec runs code in a local session and prints its output", "[integrati
     const auto parsed = nlohmann::json::parse(json.out);
     CHECK(parsed["status"] == "ok");
     CHECK(parsed["result"] == nlohmann::json{{"a", {1, 2}}});
+}
+
+TEST_CASE("an ACA endpoint in any variable the backend reads means the service, not the emulator",
+          "[integration][cli]") {
+    // Port 9 (discard) on loopback refuses connections: a run that reaches for it fails fast.
+    const char* unreachable = "http://127.0.0.1:9/subscriptions/s/sessionPools/p";
+    ::setenv("ACA_ACCESS_TOKEN", "cli-test-token", 1);
+    for (const char* variable :
+         {"ACA_POOL_MANAGEMENT_ENDPOINT", "AZURE_CONTAINER_APP_SESSION_POOL_MANAGEMENT_ENDPOINT",
+          "AZURE_POOL_MANAGEMENT_ENDPOINT", "POOL_MANAGEMENT_ENDPOINT"}) {
+        INFO(variable);
+        ::setenv(variable, unreachable, 1);
+        const auto result = sandbench({"exec", "--backend", "aca", "-c", "1 + 1"});
+        ::unsetenv(variable);
+        CHECK(result.exit_code != 0);
+        CHECK_THAT(result.err, Catch::Contains("127.0.0.1"));
+    }
+    ::unsetenv("ACA_ACCESS_TOKEN");
+    // With none of them set, the same command runs in the emulator.
+    const auto emulated = sandbench({"exec", "--backend", "aca", "-c", "1 + 1"});
+    INFO(emulated.err);
+    CHECK(emulated.exit_code == 0);
+    CHECK_THAT(emulated.out, Catch::Contains("Out: 2"));
 }
