@@ -2,8 +2,11 @@
 #include "sandbench/harness/compare_report.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -49,17 +52,58 @@ std::string context_text(const nlohmann::json& context, std::string_view key) {
     return it->is_string() ? it->get<std::string>() : it->dump();
 }
 
-/// "run 2026..., started ..., git abc1234, release build, host vm (2 CPUs)".
+/// The 1-minute load average when the run started, if summary.json recorded it.
+std::optional<double> start_load(const ComparedRun& run) {
+    if (!run.context.is_object()) {
+        return std::nullopt;
+    }
+    const auto it = run.context.find("load_average");
+    if (it == run.context.end() || !it->is_array() || it->empty() || !it->front().is_number()) {
+        return std::nullopt;
+    }
+    return it->front().get<double>();
+}
+
+/// "run 2026..., started ..., git abc1234, release build, host vm (2 CPUs), load 0.47".
 std::string describe_run(const ComparedRun& run) {
     if (!run.context.is_object()) {
         return "no summary.json, so no context";
     }
-    return fmt::format("run {}, started {}, git {}, {} build, host {} ({} CPUs)",
+    const auto load = start_load(run);
+    return fmt::format("run {}, started {}, git {}, {} build, host {} ({} CPUs), load {}",
                        context_text(run.context, "run_id"), context_text(run.context, "started_at"),
                        context_text(run.context, "git_revision"),
                        context_text(run.context, "build_type"), context_text(run.context, "host"),
-                       context_text(run.context, "cpus"));
+                       context_text(run.context, "cpus"),
+                       load ? fmt::format("{:.2f}", *load) : std::string("?"));
 }
+
+}  // namespace
+
+std::optional<std::string> load_warning(const ComparedRun& base, const ComparedRun& current) {
+    const auto base_load = start_load(base);
+    const auto new_load = start_load(current);
+    if (!base_load || !new_load) {
+        return std::nullopt;
+    }
+    double cpus = 1.0;
+    if (const auto it = current.context.find("cpus");
+        it != current.context.end() && it->is_number() && it->get<double>() > 0) {
+        cpus = it->get<double>();
+    }
+    // Half a CPU's worth of other work is where the calibration runs of the CI gate began to
+    // slow CPU-bound phases visibly (results/baselines/README.md).
+    if (std::abs(*new_load - *base_load) < 0.5 * cpus) {
+        return std::nullopt;
+    }
+    return fmt::format(
+        "the machine's load differed: BASE started at {:.2f}, NEW at {:.2f} (1-minute load "
+        "average, {} CPUs); a busier machine slows every phase, so ratios may measure the load "
+        "rather than the change",
+        *base_load, *new_load, cpus);
+}
+
+namespace {
 
 std::string ms_or_dash(const std::optional<double>& value) {
     return value ? format_ms(*value) : "-";
@@ -184,8 +228,12 @@ std::string render_console(const CompareReportInput& input) {
     const auto& comparison = input.comparison;
     std::string out;
     out += fmt::format("BASE  {}: {}\n", input.base.directory.string(), describe_run(input.base));
-    out += fmt::format("NEW   {}: {}\n\n", input.current.directory.string(),
+    out += fmt::format("NEW   {}: {}\n", input.current.directory.string(),
                        describe_run(input.current));
+    if (const auto warning = load_warning(input.base, input.current)) {
+        out += fmt::format("Warning: {}.\n", *warning);
+    }
+    out += "\n";
     std::vector<Cells> rows;
     rows.reserve(comparison.rows.size());
     for (const auto& row : comparison.rows) {
@@ -263,8 +311,12 @@ std::string render_markdown(const CompareReportInput& input) {
     std::string out = "## sandbench compare\n\n";
     out += fmt::format("- **BASE** `{}`: {}\n", input.base.directory.string(),
                        escape_markdown(describe_run(input.base)));
-    out += fmt::format("- **NEW** `{}`: {}\n\n", input.current.directory.string(),
+    out += fmt::format("- **NEW** `{}`: {}\n", input.current.directory.string(),
                        escape_markdown(describe_run(input.current)));
+    if (const auto warning = load_warning(input.base, input.current)) {
+        out += fmt::format("- **Warning:** {}.\n", escape_markdown(*warning));
+    }
+    out += "\n";
 
     if (input.thresholds.empty()) {
         out += "**Gate:** no thresholds given, so nothing can fail.\n\n";

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/harness/run_context.hpp"
 
+#include <stdlib.h>  // getloadavg
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -84,6 +85,10 @@ RunContext capture_run_context(std::string run_id) {
 #endif
     context.sandbench_version = kVersion;
     context.git_revision = git_revision();
+    std::array<double, 3> load{};
+    if (getloadavg(load.data(), static_cast<int>(load.size())) == static_cast<int>(load.size())) {
+        context.load_average.assign(load.begin(), load.end());
+    }
     return context;
 }
 
@@ -115,6 +120,7 @@ nlohmann::json to_json(const RunContext& context) {
             {"build_type", context.build_type},
             {"sandbench_version", context.sandbench_version},
             {"git_revision", context.git_revision},
+            {"load_average", context.load_average},
             {"backends", backends},
             {"plan", context.plan}};
 }

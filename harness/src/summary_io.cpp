@@ -108,6 +108,13 @@ RunContext run_context_from_json(const nlohmann::json& json) {
     context.build_type = json.value("build_type", "");
     context.sandbench_version = json.value("sandbench_version", "");
     context.git_revision = json.value("git_revision", "");
+    if (const auto it = json.find("load_average"); it != json.end() && it->is_array()) {
+        for (const auto& value : *it) {
+            if (value.is_number()) {
+                context.load_average.push_back(value.get<double>());
+            }
+        }
+    }
     if (const auto it = json.find("backends"); it != json.end() && it->is_array()) {
         for (const auto& backend : *it) {
             context.backends.push_back(backend_info_from_json(backend));

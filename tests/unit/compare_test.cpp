@@ -17,6 +17,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "sandbench/harness/compare_report.hpp"
+
 namespace {
 
 using sandbench::backends::Milliseconds;
@@ -456,4 +458,23 @@ TEST_CASE("row keys name rows as backend/workload/scenario/phase", "[unit][compa
     CHECK(sandbench::harness::to_string(RowKey{"local", "hello", Scenario::kReused, "cell:2"}) ==
           "local/hello/reused/cell:2");
     CHECK(sandbench::harness::to_string(Verdict::kWithinNoise) == "within noise");
+}
+
+TEST_CASE("a comparison warns when the runs started at different loads", "[unit][compare]") {
+    const auto run_at = [](nlohmann::json load, int cpus = 2) {
+        ComparedRun run;
+        run.context = {{"run_id", "r"}, {"cpus", cpus}, {"load_average", std::move(load)}};
+        return run;
+    };
+    const auto idle = run_at({0.4, 0.3, 0.2});
+    // Within half a CPU's worth per CPU (1.0 on 2 CPUs): no warning.
+    CHECK_FALSE(sandbench::harness::load_warning(idle, run_at({1.3, 1.0, 1.0})));
+    const auto busy = sandbench::harness::load_warning(idle, run_at({3.25, 2.0, 1.0}));
+    REQUIRE(busy);
+    CHECK_THAT(*busy, Catch::Contains("BASE started at 0.40, NEW at 3.25"));
+    CHECK(sandbench::harness::load_warning(run_at({3.25, 2.0, 1.0}), idle));  // either way
+    CHECK_FALSE(sandbench::harness::load_warning(idle, run_at({3.25, 2.0, 1.0}, 8)));
+    // Unknown on either side (older summaries, or no summary.json): nothing to say.
+    CHECK_FALSE(sandbench::harness::load_warning(idle, run_at(nlohmann::json::array())));
+    CHECK_FALSE(sandbench::harness::load_warning(idle, ComparedRun{}));
 }

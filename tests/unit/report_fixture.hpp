@@ -80,6 +80,7 @@ inline ReportFixture make_report_fixture() {
     c.build_type = "release";
     c.sandbench_version = "0.1.0";
     c.git_revision = "abc1234";
+    c.load_average = {0.5, 0.25, 1.0};
     c.backends = {
         fixture_backend("local", "local", false, "none", "Python kernel in a plain subprocess"),
         fixture_backend("e2b-emu", "e2b", true, "firecracker", "E2B, against the local emulator"),

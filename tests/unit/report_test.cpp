@@ -302,6 +302,7 @@ TEST_CASE("gbench-json has every key Google Benchmark's tools read", "[unit][rep
     CHECK(context.at("json_schema_version") == 1);
     CHECK(context.at("library_build_type") == "release");
     CHECK(context.at("caches").is_array());
+    CHECK(context.at("load_avg") == nlohmann::json::array({0.5, 0.25, 1.0}));
 
     std::set<std::string> run_names;
     std::size_t errors = 0;

@@ -42,7 +42,7 @@ nlohmann::json context_block(const ReportData& data) {
         {"mhz_per_cpu", 0},  // not recorded by sandbench
         {"cpu_scaling_enabled", false},
         {"caches", nlohmann::json::array()},
-        {"load_avg", nlohmann::json::array()},
+        {"load_avg", c.load_average},
         {"library_version", fmt::format("sandbench {}", c.sandbench_version)},
         {"library_build_type", c.build_type == "release" ? "release" : "debug"},
         {"json_schema_version", 1},

@@ -7,6 +7,7 @@
 // request comment (gate result and changed rows first, the full table folded in <details>).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +32,10 @@ struct CompareReportInput {
 };
 
 [[nodiscard]] std::string render_comparison(const CompareReportInput& input, CompareFormat format);
+
+/// A warning when the two runs started at load averages (summary.json's context) that differ by
+/// half a CPU's worth of work per CPU or more; nullopt when they are alike or either is unknown.
+[[nodiscard]] std::optional<std::string> load_warning(const ComparedRun& base,
+                                                      const ComparedRun& current);
 
 }  // namespace sandbench::harness

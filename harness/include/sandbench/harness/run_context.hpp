@@ -24,6 +24,9 @@ struct RunContext {
     std::string build_type;
     std::string sandbench_version;
     std::string git_revision;  ///< "abc1234", "abc1234-dirty", or "unknown"
+    /// The machine's load average (1, 5, 15 min) when the run started; empty when unknown. A
+    /// busy machine slows every phase, so comparisons show it beside the numbers.
+    std::vector<double> load_average;
     std::vector<backends::BackendInfo> backends;
     nlohmann::json plan = nlohmann::json::object();
 };
