@@ -21,6 +21,8 @@ packages=(
     python3 python3-numpy python3-pandas python3-matplotlib bubblewrap
     # the HTML report's screenshot test (headless)
     chromium
+    # Google Benchmark's tools/compare.py (and the scipy it imports), for the gbench-json test
+    libbenchmark-tools python3-scipy
 )
 
 # The conformance tests run the public JS clients (E2B's SDK needs node >= 20.18): use the
