@@ -4,6 +4,8 @@
 //   BM_ReusedExecutePass  execute("pass") on one warm session, at most 1.5x BM_PipeRoundTripFloor
 //                         (one line echoed by a persistent interpreter over a pipe, through bare
 //                         os.read/os.write: the cheapest round trip Python can do);
+//   BM_PipeCompileExecFloor  the same loop compiling and running each line: the floor of any
+//                         kernel that executes code (informational);
 //   BM_ColdSession        create_session + execute("pass") + close, at most 1.3x
 //                         BM_InterpreterStartFloor (spawn `python3 -c pass` and wait). Both sides
 //                         start an interpreter, run `pass` and reap it, so they compare like with
@@ -123,21 +125,16 @@ BENCHMARK(BM_ReusedExecutePass)
     ->UseRealTime()
     ->Unit(benchmark::kMicrosecond);
 
-void BM_PipeRoundTripFloor(benchmark::State& state) {
+/// Round trips of "pass\n" to a persistent interpreter running `loop` on fds 0 and 1, which
+/// must answer each line with exactly one line.
+void pipe_round_trips(benchmark::State& state, const std::string& loop) {
     Pipe to_child;
     Pipe from_child;
-    bp::child child(bp::exe = interpreter(),
-                    bp::args = {"-I", "-c",
-                                "import os\n"
-                                "while True:\n"
-                                "    data = os.read(0, 65536)\n"
-                                "    if not data:\n"
-                                "        break\n"
-                                "    os.write(1, data)\n"},
+    bp::child child(bp::exe = interpreter(), bp::args = {"-I", "-c", loop},
                     bp::posix::fd.bind(0, to_child.read), bp::posix::fd.bind(1, from_child.write));
     to_child.close_read();
     from_child.close_write();
-    static constexpr char kLine[] = "ping\n";
+    static constexpr char kLine[] = "pass\n";
     std::array<char, 64> reply{};
     for (auto _ : state) {
         if (::write(to_child.write, kLine, sizeof kLine - 1) != sizeof kLine - 1) {
@@ -145,7 +142,7 @@ void BM_PipeRoundTripFloor(benchmark::State& state) {
             break;
         }
         std::size_t got = 0;
-        while (got < sizeof kLine - 1) {
+        while (got == 0 || reply[got - 1] != '\n') {
             const ssize_t n = ::read(from_child.read, reply.data() + got, reply.size() - got);
             if (n <= 0) {
                 state.SkipWithError("read failed");
@@ -157,7 +154,33 @@ void BM_PipeRoundTripFloor(benchmark::State& state) {
     to_child.close_write();
     child.wait();
 }
+
+void BM_PipeRoundTripFloor(benchmark::State& state) {
+    pipe_round_trips(state,
+                     "import os\n"
+                     "while True:\n"
+                     "    data = os.read(0, 65536)\n"
+                     "    if not data:\n"
+                     "        break\n"
+                     "    os.write(1, data)\n");
+}
 BENCHMARK(BM_PipeRoundTripFloor)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// Not one of the floors: the same loop, but compiling and running each line as a cell,
+// which any kernel that executes code must do. The distance from here to BM_ReusedExecutePass
+// is what the kernel protocol itself costs (framing, JSON, capture, bookkeeping).
+void BM_PipeCompileExecFloor(benchmark::State& state) {
+    pipe_round_trips(state,
+                     "import os\n"
+                     "namespace = {}\n"
+                     "while True:\n"
+                     "    data = os.read(0, 65536)\n"
+                     "    if not data:\n"
+                     "        break\n"
+                     "    exec(compile(data, '<cell>', 'exec', 0, True), namespace)\n"
+                     "    os.write(1, b'ok\\n')\n");
+}
+BENCHMARK(BM_PipeCompileExecFloor)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_ColdSession(benchmark::State& state) {
     Backend* backend = local_backend(state.range(0) != 0);
