@@ -41,6 +41,39 @@ bool configured_for_service(const backends::BackendSpec& spec) {
     return user_key || spec.config.contains("api_url");
 }
 
+/// The emulator's latency profile and fault rules from the backend's `emulator_latency`
+/// ("allocation_ms=300,request_ms=20") and `emulator_faults` (["429@0.1:retry_after=2"]):
+/// what-if runs of a slower or flakier service, in the text forms of `sandbench emulate`.
+void read_what_if(const backends::BackendSpec& spec, emulators::EmulatorOptions& options) {
+    // The parsers throw UsageError for a flag's text; here the text is a backend setting.
+    const auto parse = [&](std::string_view key, const nlohmann::json& value, auto&& parser) {
+        if (!value.is_string()) {
+            throw ConfigError(fmt::format(
+                "backend '{}': setting '{}' must be {}", spec.name, key,
+                key == "emulator_faults" ? "a string or a list of strings" : "a string"));
+        }
+        try {
+            return parser(value.get<std::string>());
+        } catch (const UsageError& error) {
+            throw ConfigError(
+                fmt::format("backend '{}': setting '{}': {}", spec.name, key, error.what()));
+        }
+    };
+    if (const auto it = spec.config.find("emulator_latency"); it != spec.config.end()) {
+        options.latency = parse("emulator_latency", *it, [](const std::string& text) {
+            return emulators::parse_latency_profile(text);
+        });
+    }
+    if (const auto it = spec.config.find("emulator_faults"); it != spec.config.end()) {
+        const auto rules = it->is_array() ? *it : nlohmann::json::array({*it});
+        for (const auto& rule : rules) {
+            options.faults.push_back(parse("emulator_faults", rule, [](const std::string& text) {
+                return emulators::parse_fault_rule(text);
+            }));
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<std::unique_ptr<emulators::Emulator>> start_emulators_for(
@@ -52,8 +85,12 @@ std::vector<std::unique_ptr<emulators::Emulator>> start_emulators_for(
         }
         const std::string mode = spec.config.value("emulator", "auto");
         nlohmann::json kernel = spec.config.value("emulator_kernel", nlohmann::json::object());
-        spec.config.erase("emulator");
-        spec.config.erase("emulator_kernel");
+        emulators::EmulatorOptions options;
+        read_what_if(spec, options);
+        for (const auto* key :
+             {"emulator", "emulator_kernel", "emulator_latency", "emulator_faults"}) {
+            spec.config.erase(key);
+        }
         if (mode != "auto" && mode != "always" && mode != "never") {
             throw UsageError(fmt::format(
                 "backend '{}': setting 'emulator' must be one of: auto, always, never (got '{}')",
@@ -62,7 +99,6 @@ std::vector<std::unique_ptr<emulators::Emulator>> start_emulators_for(
         if (mode == "never" || (mode == "auto" && configured_for_service(spec))) {
             continue;
         }
-        emulators::EmulatorOptions options;
         options.kernel = std::move(kernel);
         if (!options.kernel.contains("isolation")) {
             // The services isolate every sandbox and disable egress by default; so do we.

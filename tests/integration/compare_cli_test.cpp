@@ -146,6 +146,46 @@ TEST_CASE("a run with a phase twice as slow fails the gate, naming the breach",
                    Catch::Contains("<details>"));
 }
 
+TEST_CASE("an emulator whose latency profile slows allocation fails the gate at create",
+          "[integration][compare]") {
+    // The E2B emulator, started by `run` itself, with kernels as plain subprocesses for speed;
+    // the second run's profile adds 60 ms to every sandbox allocation on top of the first's 20.
+    TempDir dir;
+    const auto run = [&](const std::string& name, int allocation_ms) {
+        const fs::path config = dir.path / (name + ".toml");
+        std::ofstream(config) << "[backends.e2b-what-if]\ntype = \"e2b\"\n"
+                              << "emulator_kernel = { isolation = \"none\" }\n"
+                              << "emulator_latency = \"allocation_ms=" << allocation_ms << "\"\n";
+        const fs::path out = dir.path / name;
+        const auto result =
+            sandbench({"--config", config.string(), "-q", "run", "--backend", "e2b-what-if",
+                       "--workload", "hello", "--scenario", "cold", "--iterations", "10",
+                       "--warmup", "1", "--out", out.string()});
+        INFO(result.err);
+        REQUIRE(result.exit_code == 0);
+        return out;
+    };
+    const auto base = run("base", 20);
+    const auto slow = run("slow", 80);
+    const auto result = sandbench(
+        {"compare", base.string(), slow.string(), "--thresholds", kCiThresholds.string()});
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == kExitBreached);
+    CHECK_THAT(result.err, Catch::Contains("sandbench: threshold breached: "
+                                           "e2b-what-if/hello/cold/create: min_base_ms=1,"
+                                           "significant=true: hl_ratio<1.5 breached"));
+
+    // A malformed profile is a configuration error naming the backend and the setting.
+    const fs::path bad = dir.path / "bad.toml";
+    std::ofstream(bad) << "[backends.e2b-what-if]\ntype = \"e2b\"\n"
+                       << "emulator_latency = \"allocation_ms=soon\"\n";
+    const auto refused = sandbench({"--config", bad.string(), "run", "--backend", "e2b-what-if",
+                                    "--workload", "hello", "--iterations", "1"});
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Catch::Contains("backend 'e2b-what-if': setting 'emulator_latency'"));
+    CHECK(count_lines(refused.err) == 1);
+}
+
 TEST_CASE("without thresholds compare only reports and exits 0", "[integration][compare]") {
     const auto& runs = Runs::get();
     const auto result = sandbench({"compare", runs.base.string(), runs.slow.string()});
