@@ -123,9 +123,10 @@ struct RowComparison {
     std::optional<double> median_ratio;  ///< median(NEW) / median(BASE)
     std::optional<double> p95_ratio;     ///< p95(NEW) / p95(BASE)
     /// min(NEW) / min(BASE). Interference from other processes only ever adds time, so the
-    /// fastest sample is the estimate least moved by a busy machine and the one to gate on
-    /// there: Chen & Revels (2016), "Robust benchmarking in noisy environments",
-    /// arXiv:1608.04295 (the method of Julia's BenchmarkTools).
+    /// fastest sample is the estimate least moved by a busy machine: Chen & Revels (2016),
+    /// "Robust benchmarking in noisy environments", arXiv:1608.04295 (the method of Julia's
+    /// BenchmarkTools). One lucky sample moves it, though, so with few samples hl_ratio is the
+    /// steadier gate (results/baselines/README.md has the figures).
     std::optional<double> min_ratio;
     std::optional<double> hl_ratio;  ///< hodges_lehmann_ratio(BASE, NEW)
     std::optional<ConfidenceInterval> median_ratio_ci;
