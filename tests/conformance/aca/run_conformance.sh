@@ -9,7 +9,7 @@
 #   run_conformance.sh LAUNCHER [SCRIPT [ARGS...]]
 #
 # LAUNCHER starts the emulator and prints the endpoint on its first line, then `export
-# NAME='value'` lines: aca_emulator_launcher, or `sandbench emulate aca`. Fails clearly when
+# NAME='value'` lines: `sandbench emulate aca` (ctest passes it). Fails clearly when
 # node, npm or the npm registry is missing: a conformance test that cannot run must not pass.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

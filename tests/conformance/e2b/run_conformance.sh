@@ -7,7 +7,7 @@
 #   run_conformance.sh LAUNCHER [SCRIPT [ARGS...]]
 #
 # LAUNCHER is the command that starts the emulator and prints `export NAME='value'` lines
-# (e2b_emulator_launcher, or `sandbench emulate e2b --port 0`). Fails clearly when node, npm or
+# (`sandbench emulate e2b`, as ctest passes it). Fails clearly when node, npm or
 # the npm registry is missing.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
