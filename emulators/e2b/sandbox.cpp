@@ -232,6 +232,29 @@ FileResult errno_failure(int error, const std::string& path) {
     }
 }
 
+/// Opens the directory `levels` components down from `data_dir` (a context's data directory)
+/// along `components`, creating missing ones when `create`. On failure the Fd is invalid and
+/// `failed` says why, for `path` (the path the client asked for). `owner`, when given, receives
+/// the data directory's status: what the caller creates there is handed over to its owner.
+Fd open_below(const std::string& data_dir, const std::vector<std::string>& components,
+              std::size_t levels, bool create, const std::string& path, FileResult& failed,
+              struct stat* owner_out = nullptr) {
+    Fd root{::open(data_dir.c_str(), kDirFlags)};
+    struct stat owner {};
+    if (!root.valid() || ::fstat(root.get(), &owner) != 0) {
+        failed = errno_failure(errno, path);
+        return {};
+    }
+    int error = ENOENT;
+    Fd dir = walk(root.get(), components, levels, create, owner, error);
+    if (!dir.valid()) {
+        failed = errno_failure(error, path);
+    } else if (owner_out != nullptr) {
+        *owner_out = owner;
+    }
+    return dir;
+}
+
 std::vector<std::string> components_of(const std::string& path) {
     std::vector<std::string> parts;
     std::size_t start = 1;
@@ -577,16 +600,12 @@ bool Sandbox::remove_context(const std::string& id) {
                                      [&](const auto& mount) { return mount.second == context; }),
                       mounts_.end());
         if (auto resolved = resolve_locked(context->cwd)) {
-            Fd root{::open(resolved->dir.c_str(), kDirFlags)};
-            struct stat owner {};
-            int error = 0;
-            if (root.valid() && ::fstat(root.get(), &owner) == 0) {
-                Fd target = walk(root.get(), resolved->components, resolved->components.size(),
-                                 true, owner, error);
-                Fd from{::open(context->data_dir.c_str(), kDirFlags)};
-                if (target.valid() && from.valid()) {
-                    move_entries(from.get(), target.get());
-                }
+            FileResult ignored;
+            Fd target = open_below(resolved->dir, resolved->components, resolved->components.size(),
+                                   true, context->cwd, ignored);
+            Fd from{::open(context->data_dir.c_str(), kDirFlags)};
+            if (target.valid() && from.valid()) {
+                move_entries(from.get(), target.get());
             }
         }
     }
@@ -626,16 +645,11 @@ FileResult Sandbox::read_file(const std::string& raw_path) {
     if (resolved->components.empty()) {
         return failure(400, fmt::format("path '{}' is a directory", path));
     }
-    Fd root{::open(resolved->dir.c_str(), kDirFlags)};
-    struct stat owner {};
-    int error = ENOENT;
-    if (!root.valid() || ::fstat(root.get(), &owner) != 0) {
-        return errno_failure(errno, path);
-    }
-    Fd parent = walk(root.get(), resolved->components, resolved->components.size() - 1, false,
-                     owner, error);
+    FileResult failed;
+    Fd parent = open_below(resolved->dir, resolved->components, resolved->components.size() - 1,
+                           false, path, failed);
     if (!parent.valid()) {
-        return errno_failure(error, path);
+        return failed;
     }
     Fd file{::openat(parent.get(), resolved->components.back().c_str(),
                      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)};
@@ -677,17 +691,13 @@ FileResult Sandbox::write_file(const std::string& raw_path, std::string_view byt
     if (resolved->components.empty()) {
         return failure(400, fmt::format("path '{}' is a directory", path));
     }
-    Fd root{::open(resolved->dir.c_str(), kDirFlags)};
-    struct stat owner {};
-    int error = ENOENT;
-    if (!root.valid() || ::fstat(root.get(), &owner) != 0) {
-        return errno_failure(errno, path);
-    }
     // envd creates the parent directories of an upload.
-    Fd parent =
-        walk(root.get(), resolved->components, resolved->components.size() - 1, true, owner, error);
+    FileResult failed;
+    struct stat owner {};
+    Fd parent = open_below(resolved->dir, resolved->components, resolved->components.size() - 1,
+                           true, path, failed, &owner);
     if (!parent.valid()) {
-        return errno_failure(error, path);
+        return failed;
     }
     const std::string& name = resolved->components.back();
     Fd file{::openat(parent.get(), name.c_str(),
@@ -721,16 +731,11 @@ FileResult Sandbox::list_dir(const std::string& raw_path, int depth) {
     if (!resolved) {
         return failure(404, fmt::format("path '{}' does not exist", path));
     }
-    Fd root{::open(resolved->dir.c_str(), kDirFlags)};
-    struct stat owner {};
-    int error = ENOENT;
-    if (!root.valid() || ::fstat(root.get(), &owner) != 0) {
-        return errno_failure(errno, path);
-    }
-    Fd dir =
-        walk(root.get(), resolved->components, resolved->components.size(), false, owner, error);
+    FileResult failed;
+    Fd dir = open_below(resolved->dir, resolved->components, resolved->components.size(), false,
+                        path, failed);
     if (!dir.valid()) {
-        return errno_failure(error, path);
+        return failed;
     }
     FileResult result;
     // Depth-first like envd's WalkDir, each directory's entries in lexical order.
@@ -796,16 +801,11 @@ FileResult Sandbox::stat(const std::string& raw_path) {
             result.entry["name"] = path.substr(slash + 1);
         }
     } else {
-        Fd root{::open(resolved->dir.c_str(), kDirFlags)};
-        struct stat owner {};
-        int error = ENOENT;
-        if (!root.valid() || ::fstat(root.get(), &owner) != 0) {
-            return errno_failure(errno, path);
-        }
-        Fd parent = walk(root.get(), resolved->components, resolved->components.size() - 1, false,
-                         owner, error);
+        FileResult failed;
+        Fd parent = open_below(resolved->dir, resolved->components, resolved->components.size() - 1,
+                               false, path, failed);
         if (!parent.valid()) {
-            return errno_failure(error, path);
+            return failed;
         }
         result.entry = entry_info(parent.get(), resolved->components.back(), path);
     }
@@ -827,16 +827,12 @@ FileResult Sandbox::make_dir(const std::string& raw_path) {
     if (resolved->components.empty()) {
         return failure(409, fmt::format("directory '{}' already exists", path));
     }
-    Fd root{::open(resolved->dir.c_str(), kDirFlags)};
+    FileResult failed;
     struct stat owner {};
-    int error = ENOENT;
-    if (!root.valid() || ::fstat(root.get(), &owner) != 0) {
-        return errno_failure(errno, path);
-    }
-    Fd parent =
-        walk(root.get(), resolved->components, resolved->components.size() - 1, true, owner, error);
+    Fd parent = open_below(resolved->dir, resolved->components, resolved->components.size() - 1,
+                           true, path, failed, &owner);
     if (!parent.valid()) {
-        return errno_failure(error, path);
+        return failed;
     }
     const std::string& name = resolved->components.back();
     if (::mkdirat(parent.get(), name.c_str(), 0755) != 0) {
@@ -864,16 +860,11 @@ FileResult Sandbox::remove(const std::string& raw_path) {
     if (resolved->components.empty()) {
         return failure(400, fmt::format("path '{}' is a context's working directory", path));
     }
-    Fd root{::open(resolved->dir.c_str(), kDirFlags)};
-    struct stat owner {};
-    int error = ENOENT;
-    if (!root.valid() || ::fstat(root.get(), &owner) != 0) {
-        return errno_failure(errno, path);
-    }
-    Fd parent = walk(root.get(), resolved->components, resolved->components.size() - 1, false,
-                     owner, error);
+    FileResult failed;
+    Fd parent = open_below(resolved->dir, resolved->components, resolved->components.size() - 1,
+                           false, path, failed);
     if (!parent.valid()) {
-        return errno_failure(error, path);
+        return failed;
     }
     struct stat status {};
     if (::fstatat(parent.get(), resolved->components.back().c_str(), &status,
