@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sandbench/harness/run_context.hpp"
 
-#include <stdlib.h>  // getloadavg
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>  // getloadavg (glibc declares it in stdlib.h)
 #include <random>
 #include <thread>
 
