@@ -297,13 +297,17 @@ KernelStart KernelProcess::start(const LaunchSpec& spec, std::size_t output_limi
     }
     envp.push_back(nullptr);
     std::error_code spawn_error;
+    // Closes every other descriptor in the child. One instance per spawn: Boost's global
+    // bp::limit_handles stores the descriptors to keep in a mutable member, so sessions started
+    // from several threads at once raced on it (ASan: a double free in the concurrency test).
+    const bp::detail::limit_handles_ close_other_fds;
     bp::child child(bp::exe = spec.executable, bp::args = spec.arguments,
                     SetEnvironment{{}, envp.data()}, bp::start_dir = spec.working_directory,
                     bp::std_in < bp::null, bp::posix::fd.bind(STDOUT_FILENO, out.write.get()),
                     bp::posix::fd.bind(STDERR_FILENO, err.write.get()),
                     bp::posix::fd.bind(3, request.read.get()),
                     bp::posix::fd.bind(4, reply.write.get()), ChildSetup{{}, spec.run_as},
-                    bp::limit_handles, spawn_error);
+                    close_other_fds, spawn_error);
     if (spawn_error) {
         return {nullptr, Status::kBackendError,
                 fmt::format("cannot start '{}': {}", spec.executable, spawn_error.message())};
