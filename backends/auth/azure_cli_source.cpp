@@ -33,6 +33,7 @@
 
 #include "auth/sources.hpp"
 #include "http/outcome.hpp"
+#include "sandbench/common/fd.hpp"
 #include "sandbench/common/redact.hpp"
 
 namespace sandbench::backends::auth::detail {
@@ -45,35 +46,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr std::string_view kAzureCliName = "azure-cli";
 /// More output than a token's JSON can take means something else is running.
 constexpr std::size_t kMaxOutputBytes = std::size_t{1} << 20U;
-
-/// An owned file descriptor.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) noexcept : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    ~Fd() { reset(); }
-
-    [[nodiscard]] int get() const noexcept { return fd_; }
-    void reset() noexcept {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-
-private:
-    int fd_ = -1;
-};
 
 struct Pipe {
     Fd read;

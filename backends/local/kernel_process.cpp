@@ -224,21 +224,6 @@ std::size_t utf8_sequence(std::string_view text, std::size_t at) {
 
 }  // namespace
 
-Fd& Fd::operator=(Fd&& other) noexcept {
-    if (this != &other) {
-        reset();
-        fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-}
-
-void Fd::reset() noexcept {
-    if (fd_ >= 0) {
-        ::close(fd_);
-        fd_ = -1;
-    }
-}
-
 std::string sanitize_utf8(std::string text) {
     std::size_t at = 0;
     while (at < text.size()) {

@@ -23,29 +23,11 @@
 #include <nlohmann/json.hpp>
 
 #include "sandbench/backends/backend.hpp"
+#include "sandbench/common/fd.hpp"
 
 namespace sandbench::backends::local {
 
 using Clock = std::chrono::steady_clock;
-
-/// An owned file descriptor.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) noexcept : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept;
-    ~Fd() { reset(); }
-
-    [[nodiscard]] int get() const noexcept { return fd_; }
-    [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
-    void reset() noexcept;
-
-private:
-    int fd_ = -1;
-};
 
 /// How to start one kernel.
 struct LaunchSpec {

@@ -18,6 +18,8 @@
 
 #include <fmt/format.h>
 
+#include "sandbench/common/fd.hpp"
+
 namespace sandbench::emulators::e2b {
 namespace {
 
@@ -27,36 +29,6 @@ using Milliseconds = backends::Milliseconds;
 /// Set-up executions (environment, working directory) are tiny; a kernel that needs longer is
 /// broken.
 constexpr Milliseconds kSilentTimeout{30'000.0};
-
-/// A file descriptor that closes itself.
-class Fd {
-public:
-    Fd() = default;
-    explicit Fd(int fd) : fd_(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    Fd& operator=(Fd&& other) noexcept {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    ~Fd() { reset(); }
-
-    void reset() {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-        fd_ = -1;
-    }
-    [[nodiscard]] int get() const { return fd_; }
-    [[nodiscard]] bool valid() const { return fd_ >= 0; }
-
-private:
-    int fd_ = -1;
-};
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
