@@ -46,18 +46,6 @@ std::string backend_label(const SummaryRow& row) {
     return row.emulated ? row.backend + " (emulated)" : row.backend;
 }
 
-const SummaryRow* find_row(const Summary& summary, const std::string& backend,
-                           const std::string& workload, Scenario scenario,
-                           std::string_view phase_name) {
-    for (const auto& row : summary.rows) {
-        if (row.backend == backend && row.workload == workload && row.scenario == scenario &&
-            row.phase == phase_name) {
-            return &row;
-        }
-    }
-    return nullptr;
-}
-
 }  // namespace
 
 std::string format_ms(double milliseconds) {
@@ -213,18 +201,8 @@ std::string render_console_report(const Summary& summary) {
 
     // Cold vs reused: what an agent pays for a new sandbox compared with keeping one.
     bool header = false;
-    for (const auto& cold : summary.rows) {
-        if (cold.scenario != Scenario::kCold || cold.phase != phase::kLastResult ||
-            !cold.wall.median) {
-            continue;
-        }
-        const auto* first =
-            find_row(summary, cold.backend, cold.workload, Scenario::kCold, phase::kFirstResult);
-        const auto* reused =
-            find_row(summary, cold.backend, cold.workload, Scenario::kReused, phase::kExecute);
-        if (reused == nullptr || !reused->wall.median || *reused->wall.median <= 0.0) {
-            continue;
-        }
+    for (const auto& [first, cold_last, reused] : cold_vs_reused_rows(summary)) {
+        const auto& cold = *cold_last;
         if (!header) {
             append(
                 "\nCold vs reused (medians, ms): a new session from before create to its first "

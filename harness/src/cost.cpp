@@ -141,16 +141,6 @@ void merge(Price& price, const PriceFields& fields) {
     assign(price.note, fields.note);
 }
 
-const SummaryRow* find_row(const Summary& summary, const std::string& backend,
-                           const std::string& workload, Scenario scenario,
-                           std::string_view phase_name) {
-    const auto it = std::find_if(summary.rows.begin(), summary.rows.end(), [&](const auto& row) {
-        return row.backend == backend && row.workload == workload && row.scenario == scenario &&
-               row.phase == phase_name;
-    });
-    return it == summary.rows.end() ? nullptr : &*it;
-}
-
 std::optional<double> median_of_row(const SummaryRow* row) {
     return row != nullptr ? row->wall.median : std::nullopt;
 }

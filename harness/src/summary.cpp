@@ -42,6 +42,35 @@ nlohmann::json percentile_json(const std::optional<Percentile>& value) {
 
 }  // namespace
 
+const SummaryRow* find_row(const Summary& summary, std::string_view backend,
+                           std::string_view workload, Scenario scenario,
+                           std::string_view phase_name) {
+    const auto it = std::find_if(summary.rows.begin(), summary.rows.end(), [&](const auto& row) {
+        return row.backend == backend && row.workload == workload && row.scenario == scenario &&
+               row.phase == phase_name;
+    });
+    return it == summary.rows.end() ? nullptr : &*it;
+}
+
+std::vector<ColdVsReused> cold_vs_reused_rows(const Summary& summary) {
+    std::vector<ColdVsReused> pairs;
+    for (const auto& cold : summary.rows) {
+        if (cold.scenario != Scenario::kCold || cold.phase != phase::kLastResult ||
+            !cold.wall.median) {
+            continue;
+        }
+        const auto* reused =
+            find_row(summary, cold.backend, cold.workload, Scenario::kReused, phase::kExecute);
+        if (reused == nullptr || !reused->wall.median || *reused->wall.median <= 0.0) {
+            continue;
+        }
+        pairs.push_back(
+            {find_row(summary, cold.backend, cold.workload, Scenario::kCold, phase::kFirstResult),
+             &cold, reused});
+    }
+    return pairs;
+}
+
 std::vector<SummaryRow> summarize(const std::vector<Sample>& samples,
                                   const StatisticsOptions& options) {
     using Key = std::tuple<std::string, std::string, Scenario>;

@@ -33,16 +33,6 @@ std::string trim_number(double value) {
 
 }  // namespace
 
-const SummaryRow* find_row(const Summary& summary, std::string_view backend,
-                           std::string_view workload, Scenario scenario,
-                           std::string_view phase_name) {
-    const auto it = std::find_if(summary.rows.begin(), summary.rows.end(), [&](const auto& row) {
-        return row.backend == backend && row.workload == workload && row.scenario == scenario &&
-               row.phase == phase_name;
-    });
-    return it == summary.rows.end() ? nullptr : &*it;
-}
-
 std::vector<std::string> workload_order(const Summary& summary) {
     std::vector<std::string> order;
     if (const auto it = summary.context.plan.find("workloads");

@@ -14,10 +14,6 @@
 
 namespace sandbench::harness::report_detail {
 
-[[nodiscard]] const SummaryRow* find_row(const Summary& summary, std::string_view backend,
-                                         std::string_view workload, Scenario scenario,
-                                         std::string_view phase_name);
-
 /// Workloads in plan order (then any others in row order).
 [[nodiscard]] std::vector<std::string> workload_order(const Summary& summary);
 /// Backends in the context's order (then any others in row order).

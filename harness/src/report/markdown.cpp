@@ -108,18 +108,8 @@ void latency_tables(std::string& out, const Summary& summary) {
 
 void cold_vs_reused(std::string& out, const Summary& summary) {
     bool header = false;
-    for (const auto& cold : summary.rows) {
-        if (cold.scenario != Scenario::kCold || cold.phase != phase::kLastResult ||
-            !cold.wall.median) {
-            continue;
-        }
-        const auto* first =
-            find_row(summary, cold.backend, cold.workload, Scenario::kCold, phase::kFirstResult);
-        const auto* reused =
-            find_row(summary, cold.backend, cold.workload, Scenario::kReused, phase::kExecute);
-        if (reused == nullptr || !reused->wall.median || *reused->wall.median <= 0.0) {
-            continue;
-        }
+    for (const auto& [first, cold_last, reused] : cold_vs_reused_rows(summary)) {
+        const auto& cold = *cold_last;
         if (!header) {
             out +=
                 "\n## Cold vs reused\n\nMedians, ms: a new session from before create to its "

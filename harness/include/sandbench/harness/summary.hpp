@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,22 @@ struct Summary {
     bool interrupted = false;
     double duration_s = 0.0;
 };
+
+/// The row of (backend, workload, scenario, phase), or nullptr when the run has none.
+[[nodiscard]] const SummaryRow* find_row(const Summary& summary, std::string_view backend,
+                                         std::string_view workload, Scenario scenario,
+                                         std::string_view phase_name);
+
+/// What a new sandbox costs against keeping one, for one (backend, workload): the cold last
+/// result (with a median), the cold first result (may be absent) and the reused execute (with
+/// a positive median).
+struct ColdVsReused {
+    const SummaryRow* cold_first = nullptr;
+    const SummaryRow* cold_last = nullptr;
+    const SummaryRow* reused = nullptr;
+};
+/// Every such triple, in row order: what the cold-vs-reused tables show.
+[[nodiscard]] std::vector<ColdVsReused> cold_vs_reused_rows(const Summary& summary);
 
 /// Groups the measured samples and computes every statistic. Rows keep the order in which
 /// their (backend, workload, scenario) first appears, phases in lifecycle order.
