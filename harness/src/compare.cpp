@@ -33,35 +33,6 @@ constexpr std::size_t kExactLimit = 50;
 constexpr std::size_t kHodgesLehmannMaxPairs = 4'000'000;
 constexpr std::size_t kHodgesLehmannThinTo = 2000;
 
-/// Unbiased uniform index in [0, bound) by rejection, the same generator and rule as the median
-/// bootstrap in statistics.cpp, so intervals are reproducible across standard libraries
-/// (std::uniform_int_distribution's algorithm is implementation-defined, mt19937_64's output
-/// is not).
-std::size_t uniform_index(std::mt19937_64& rng, std::size_t bound) {
-    assert(bound > 0);
-    const std::uint64_t range = bound;
-    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                                (std::numeric_limits<std::uint64_t>::max() % range);
-    std::uint64_t draw = rng();
-    while (draw >= limit) {
-        draw = rng();
-    }
-    return static_cast<std::size_t>(draw % range);
-}
-
-/// Median of a scratch vector, reordering it (nth_element; the lower middle of an even size is
-/// the largest element left of the upper middle).
-double median_in_place(std::vector<double>& values) {
-    assert(!values.empty());
-    const auto half = static_cast<std::ptrdiff_t>(values.size() / 2);
-    const auto upper = values.begin() + half;
-    std::nth_element(values.begin(), upper, values.end());
-    if (values.size() % 2 == 1) {
-        return *upper;
-    }
-    return std::midpoint(*std::max_element(values.begin(), upper), *upper);
-}
-
 std::vector<double> finite_values(std::span<const double> values) {
     std::vector<double> finite;
     finite.reserve(values.size());

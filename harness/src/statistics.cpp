@@ -43,21 +43,6 @@ double median_of_sorted(std::span<const double> sorted) {
     return std::midpoint(sorted[half - 1], sorted[half]);
 }
 
-/// Median of `values` in O(n) with std::nth_element; reorders `values`, which must be
-/// non-empty. The lower middle of an even-sized range is the largest element left of the upper
-/// middle once nth_element has partitioned around it.
-double median_in_place(std::vector<double>& values) {
-    assert(!values.empty());
-    const auto half = static_cast<std::ptrdiff_t>(values.size() / 2);
-    const auto upper = values.begin() + half;
-    std::nth_element(values.begin(), upper, values.end());
-    if (values.size() % 2 == 1) {
-        return *upper;
-    }
-    const double lower = *std::max_element(values.begin(), upper);
-    return std::midpoint(lower, *upper);
-}
-
 /// Smallest sample size that supports the p-th percentile, n >= 1 / (1 - p): below it, fewer
 /// than one observation is expected above the percentile, so the estimate is just the maximum
 /// (or an interpolation towards it) rather than a measurement of the tail.
@@ -68,24 +53,6 @@ std::size_t min_samples_for(double fraction) {
 Percentile percentile(std::span<const double> sorted, double fraction) {
     return Percentile{.value = percentile_of_sorted(sorted, fraction),
                       .supported = sorted.size() >= min_samples_for(fraction)};
-}
-
-/// Unbiased uniform integer in [0, bound) by rejection (as OpenBSD's arc4random_uniform does).
-/// std::uniform_int_distribution would do, but its algorithm is implementation-defined, while
-/// std::mt19937_64's output is fixed by the standard: this keeps the bootstrap reproducible
-/// across standard libraries, not only run to run.
-std::size_t uniform_index(std::mt19937_64& rng, std::size_t bound) {
-    assert(bound > 0);
-    const std::uint64_t range = bound;
-    // `limit` is a multiple of `range`, so draws below it hit every residue equally often;
-    // draws at or above it would favour small indices and are redrawn (chance < range / 2^64).
-    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
-                                (std::numeric_limits<std::uint64_t>::max() % range);
-    std::uint64_t draw = rng();
-    while (draw >= limit) {
-        draw = rng();
-    }
-    return static_cast<std::size_t>(draw % range);
 }
 
 /// Percentile bootstrap interval of the median: Efron & Tibshirani (1993), "An Introduction to
@@ -117,6 +84,39 @@ std::optional<ConfidenceInterval> bootstrap_median_ci(std::span<const double> so
 }
 
 }  // namespace
+
+/// Median of `values` in O(n) with std::nth_element; reorders `values`, which must be
+/// non-empty. The lower middle of an even-sized range is the largest element left of the upper
+/// middle once nth_element has partitioned around it.
+double median_in_place(std::vector<double>& values) {
+    assert(!values.empty());
+    const auto half = static_cast<std::ptrdiff_t>(values.size() / 2);
+    const auto upper = values.begin() + half;
+    std::nth_element(values.begin(), upper, values.end());
+    if (values.size() % 2 == 1) {
+        return *upper;
+    }
+    const double lower = *std::max_element(values.begin(), upper);
+    return std::midpoint(lower, *upper);
+}
+
+/// Unbiased uniform integer in [0, bound) by rejection (as OpenBSD's arc4random_uniform does).
+/// std::uniform_int_distribution would do, but its algorithm is implementation-defined, while
+/// std::mt19937_64's output is fixed by the standard: this keeps the bootstrap reproducible
+/// across standard libraries, not only run to run.
+std::size_t uniform_index(std::mt19937_64& rng, std::size_t bound) {
+    assert(bound > 0);
+    const std::uint64_t range = bound;
+    // `limit` is a multiple of `range`, so draws below it hit every residue equally often;
+    // draws at or above it would favour small indices and are redrawn (chance < range / 2^64).
+    const std::uint64_t limit = std::numeric_limits<std::uint64_t>::max() -
+                                (std::numeric_limits<std::uint64_t>::max() % range);
+    std::uint64_t draw = rng();
+    while (draw >= limit) {
+        draw = rng();
+    }
+    return static_cast<std::size_t>(draw % range);
+}
 
 // Hyndman & Fan (1996), "Sample Quantiles in Statistical Packages", definition 7: the value at
 // virtual index fraction * (n - 1), interpolated linearly between its neighbours.

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <random>
 #include <span>
 #include <vector>
 
@@ -60,6 +61,13 @@ struct StatisticsOptions {
 
 /// Median of unsorted values. Precondition: non-empty.
 [[nodiscard]] double median_of(std::vector<double> values);
+/// The same in O(n) on a scratch vector, which it reorders (std::nth_element).
+[[nodiscard]] double median_in_place(std::vector<double>& values);
+
+/// Unbiased uniform index in [0, bound) from `rng`, by rejection. The bootstraps draw with it
+/// rather than std::uniform_int_distribution, whose algorithm is implementation-defined, so
+/// that their intervals are the same with every standard library. Precondition: bound > 0.
+[[nodiscard]] std::size_t uniform_index(std::mt19937_64& rng, std::size_t bound);
 
 /// Every statistic of the sample.
 [[nodiscard]] Distribution describe(std::span<const double> values,
