@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -103,7 +104,41 @@ std::optional<std::string> load_warning(const ComparedRun& base, const ComparedR
         *base_load, *new_load, cpus);
 }
 
+std::optional<std::string> machine_warning(const ComparedRun& base, const ComparedRun& current) {
+    if (!base.context.is_object() || !current.context.is_object()) {
+        return std::nullopt;
+    }
+    std::vector<std::string> differences;
+    for (const auto* key : {"cpu_model", "cpus", "build_type"}) {
+        const std::string before = context_text(base.context, key);
+        const std::string after = context_text(current.context, key);
+        // "" is what a run writes when it could not read the field: unknown, like "?".
+        if (before != after && before != "?" && after != "?" && !before.empty() && !after.empty()) {
+            differences.push_back(fmt::format("{} {} vs {}", key, before, after));
+        }
+    }
+    if (differences.empty()) {
+        return std::nullopt;
+    }
+    return fmt::format(
+        "the runs were measured on different machines or builds ({}); ratios may measure that "
+        "difference rather than the change",
+        fmt::join(differences, ", "));
+}
+
 namespace {
+
+/// Every reason the two runs may not be comparable, one sentence each.
+std::vector<std::string> context_warnings(const ComparedRun& base, const ComparedRun& current) {
+    std::vector<std::string> warnings;
+    if (auto machine = machine_warning(base, current)) {
+        warnings.push_back(std::move(*machine));
+    }
+    if (auto load = load_warning(base, current)) {
+        warnings.push_back(std::move(*load));
+    }
+    return warnings;
+}
 
 std::string ms_or_dash(const std::optional<double>& value) {
     return value ? format_ms(*value) : "-";
@@ -230,8 +265,8 @@ std::string render_console(const CompareReportInput& input) {
     out += fmt::format("BASE  {}: {}\n", input.base.directory.string(), describe_run(input.base));
     out += fmt::format("NEW   {}: {}\n", input.current.directory.string(),
                        describe_run(input.current));
-    if (const auto warning = load_warning(input.base, input.current)) {
-        out += fmt::format("Warning: {}.\n", *warning);
+    for (const auto& warning : context_warnings(input.base, input.current)) {
+        out += fmt::format("Warning: {}.\n", warning);
     }
     out += "\n";
     std::vector<Cells> rows;
@@ -313,8 +348,8 @@ std::string render_markdown(const CompareReportInput& input) {
                        escape_markdown(describe_run(input.base)));
     out += fmt::format("- **NEW** `{}`: {}\n", input.current.directory.string(),
                        escape_markdown(describe_run(input.current)));
-    if (const auto warning = load_warning(input.base, input.current)) {
-        out += fmt::format("- **Warning:** {}.\n", escape_markdown(*warning));
+    for (const auto& warning : context_warnings(input.base, input.current)) {
+        out += fmt::format("- **Warning:** {}.\n", escape_markdown(warning));
     }
     out += "\n";
 

@@ -5,10 +5,13 @@
 #include <unistd.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>  // getloadavg (glibc declares it in stdlib.h)
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <fmt/chrono.h>
@@ -53,7 +56,49 @@ std::string git_revision() {
     return dirty.empty() ? revision : revision + "-dirty";
 }
 
+std::string read_file_or_empty(const char* path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
 }  // namespace
+
+CpuInfo parse_cpuinfo(std::string_view cpuinfo) {
+    CpuInfo info;
+    bool have_mhz = false;
+    while (!cpuinfo.empty() && (info.model.empty() || !have_mhz)) {
+        const auto end = cpuinfo.find('\n');
+        const std::string_view line = cpuinfo.substr(0, end);
+        cpuinfo = end == std::string_view::npos ? std::string_view{} : cpuinfo.substr(end + 1);
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos) {
+            continue;
+        }
+        const auto trimmed = [](std::string_view text) {
+            const auto first = text.find_first_not_of(" \t");
+            if (first == std::string_view::npos) {
+                return std::string_view{};
+            }
+            return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+        };
+        const std::string_view key = trimmed(line.substr(0, colon));
+        const std::string_view value = trimmed(line.substr(colon + 1));
+        if (key == "model name" && info.model.empty()) {
+            info.model = value;
+        } else if (key == "cpu MHz" && !have_mhz) {
+            double mhz = 0;
+            const auto [rest, error] =
+                std::from_chars(value.data(), value.data() + value.size(), mhz);
+            if (error == std::errc{} && mhz > 0) {
+                info.mhz = mhz;
+                have_mhz = true;
+            }
+        }
+    }
+    return info;
+}
 
 std::string make_run_id() {
     std::random_device device;
@@ -69,6 +114,9 @@ RunContext capture_run_context(std::string run_id) {
         context.host = host.data();
     }
     context.cpus = std::thread::hardware_concurrency();
+    const CpuInfo cpu = parse_cpuinfo(read_file_or_empty("/proc/cpuinfo"));
+    context.cpu_model = cpu.model;
+    context.cpu_mhz = cpu.mhz;
     utsname names{};
     if (uname(&names) == 0) {
         context.os = fmt::format("{} {} {}", names.sysname, names.release, names.machine);
@@ -115,6 +163,8 @@ nlohmann::json to_json(const RunContext& context) {
             {"started_at", context.started_at},
             {"host", context.host},
             {"cpus", context.cpus},
+            {"cpu_model", context.cpu_model},
+            {"cpu_mhz", context.cpu_mhz},
             {"os", context.os},
             {"compiler", context.compiler},
             {"build_type", context.build_type},

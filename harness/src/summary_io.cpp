@@ -103,6 +103,8 @@ RunContext run_context_from_json(const nlohmann::json& json) {
     context.started_at = json.value("started_at", "");
     context.host = json.value("host", "");
     context.cpus = json.value("cpus", 0U);
+    context.cpu_model = json.value("cpu_model", "");
+    context.cpu_mhz = json.value("cpu_mhz", 0.0);
     context.os = json.value("os", "");
     context.compiler = json.value("compiler", "");
     context.build_type = json.value("build_type", "");

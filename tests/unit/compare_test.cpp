@@ -313,6 +313,7 @@ TEST_CASE("Hodges-Lehmann ratio: the median of all pairwise ratios", "[unit][com
     // Every value doubled: exactly 2, whatever the spread.
     const std::vector<double> base{1.0, 1.5, 4.0, 4.2, 9.0, 12.5, 30.0};
     std::vector<double> doubled;
+    doubled.reserve(base.size());
     for (const double value : base) {
         doubled.push_back(2.0 * value);
     }
@@ -477,4 +478,30 @@ TEST_CASE("a comparison warns when the runs started at different loads", "[unit]
     // Unknown on either side (older summaries, or no summary.json): nothing to say.
     CHECK_FALSE(sandbench::harness::load_warning(idle, run_at(nlohmann::json::array())));
     CHECK_FALSE(sandbench::harness::load_warning(idle, ComparedRun{}));
+}
+
+TEST_CASE("a comparison warns when the runs come from different machines or builds",
+          "[unit][compare]") {
+    const auto run_on = [](nlohmann::json context) {
+        ComparedRun run;
+        run.context = std::move(context);
+        return run;
+    };
+    const auto base = run_on({{"cpus", 2}, {"cpu_model", "Xeon"}, {"build_type", "release"}});
+    CHECK_FALSE(sandbench::harness::machine_warning(base, base));
+    const auto other = sandbench::harness::machine_warning(
+        base, run_on({{"cpus", 8}, {"cpu_model", "EPYC"}, {"build_type", "debug"}}));
+    REQUIRE(other);
+    CHECK_THAT(*other, Catch::Contains("cpu_model Xeon vs EPYC") &&
+                           Catch::Contains("cpus 2 vs 8") &&
+                           Catch::Contains("build_type release vs debug"));
+    const auto debug = sandbench::harness::machine_warning(
+        base, run_on({{"cpus", 2}, {"cpu_model", "Xeon"}, {"build_type", "debug"}}));
+    REQUIRE(debug);
+    CHECK_THAT(*debug, !Catch::Contains("cpu_model") && Catch::Contains("build_type"));
+    // Fields a run did not record (older summaries, an unreadable /proc/cpuinfo) are not compared.
+    CHECK_FALSE(sandbench::harness::machine_warning(
+        base, run_on({{"cpus", 2}, {"cpu_model", ""}, {"build_type", "release"}})));
+    CHECK_FALSE(sandbench::harness::machine_warning(base, run_on({{"run_id", "old"}})));
+    CHECK_FALSE(sandbench::harness::machine_warning(base, ComparedRun{}));
 }

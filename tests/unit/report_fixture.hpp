@@ -75,6 +75,8 @@ inline ReportFixture make_report_fixture() {
     c.started_at = "2026-01-01T00:00:00Z";
     c.host = "fixture-host";
     c.cpus = 4;
+    c.cpu_model = "Fixture CPU @ 2.60GHz";
+    c.cpu_mhz = 2600.4;
     c.os = "Linux 6.1.0 x86_64";
     c.compiler = "g++ 12.2.0";
     c.build_type = "release";

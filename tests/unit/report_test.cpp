@@ -303,6 +303,8 @@ TEST_CASE("gbench-json has every key Google Benchmark's tools read", "[unit][rep
     CHECK(context.at("library_build_type") == "release");
     CHECK(context.at("caches").is_array());
     CHECK(context.at("load_avg") == nlohmann::json::array({0.5, 0.25, 1.0}));
+    CHECK(context.at("mhz_per_cpu") == 2600);  // Google Benchmark's integer MHz, rounded
+    CHECK(context.at("sandbench_cpu_model") == "Fixture CPU @ 2.60GHz");
 
     std::set<std::string> run_names;
     std::size_t errors = 0;

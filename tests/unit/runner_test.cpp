@@ -14,7 +14,9 @@
 #include "fake/fake_backend.hpp"
 #include "sandbench/backends/registry.hpp"
 #include "sandbench/common/error.hpp"
+#include "sandbench/harness/run_context.hpp"
 #include "sandbench/harness/summary.hpp"
+#include "sandbench/harness/summary_io.hpp"
 
 using namespace sandbench::harness;
 using sandbench::backends::BackendSpec;
@@ -431,4 +433,25 @@ TEST_CASE("samples survive a JSON round trip and a cut-off last line", "[unit][s
         out << R"({"run_id": "r", "backe)";  // a crash mid-write
     }
     CHECK(read_samples(file).size() == 2);
+}
+
+TEST_CASE("the run context names the CPU from /proc/cpuinfo", "[unit][context]") {
+    using sandbench::harness::parse_cpuinfo;
+    const auto cpu = parse_cpuinfo(
+        "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Processor\n"
+        "cpu MHz\t\t: 2600.000\n\nprocessor\t: 1\nmodel name\t: Other\ncpu MHz\t\t: 1.0\n");
+    CHECK(cpu.model == "Intel(R) Xeon(R) Processor");
+    CHECK(cpu.mhz == 2600.0);
+    // Architectures without these fields (arm64 has no "model name") leave them unknown.
+    const auto bare = parse_cpuinfo("processor\t: 0\nBogoMIPS\t: 50.00\ncpu MHz\t: fast\n");
+    CHECK(bare.model.empty());
+    CHECK(bare.mhz == 0.0);
+    CHECK(parse_cpuinfo("").model.empty());
+
+    auto context = sandbench::harness::capture_run_context("r");
+    context.cpu_model = "Intel(R) Xeon(R) Processor";
+    context.cpu_mhz = 2600.5;
+    const auto restored = sandbench::harness::run_context_from_json(to_json(context));
+    CHECK(restored.cpu_model == context.cpu_model);
+    CHECK(restored.cpu_mhz == context.cpu_mhz);
 }

@@ -39,7 +39,7 @@ nlohmann::json context_block(const ReportData& data) {
         {"host_name", c.host},
         {"executable", "sandbench"},
         {"num_cpus", c.cpus},
-        {"mhz_per_cpu", 0},  // not recorded by sandbench
+        {"mhz_per_cpu", static_cast<long>(std::lround(c.cpu_mhz))},  // 0 when unknown
         {"cpu_scaling_enabled", false},
         {"caches", nlohmann::json::array()},
         {"load_avg", c.load_average},
@@ -51,6 +51,7 @@ nlohmann::json context_block(const ReportData& data) {
         {"sandbench_version", c.sandbench_version},
         {"sandbench_git_revision", c.git_revision},
         {"sandbench_os", c.os},
+        {"sandbench_cpu_model", c.cpu_model},
         {"sandbench_compiler", c.compiler},
         {"sandbench_backends", fmt::format("{}", fmt::join(backends, ", "))},
         {"sandbench_interrupted", data.summary.interrupted ? "true" : "false"},

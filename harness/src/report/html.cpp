@@ -894,12 +894,13 @@ std::string context_section(const Page& page) {
     out += item("duration", fmt::format("{:.1f} s{}", page.summary().duration_s,
                                         page.summary().interrupted ? " (interrupted)" : ""));
     out += item("host", escape(c.host));
-    out += item("CPUs", std::to_string(c.cpus));
+    out += item("CPUs", c.cpu_model.empty() ? std::to_string(c.cpus)
+                                            : fmt::format("{} × {}", c.cpus, escape(c.cpu_model)));
     out += item("OS", escape(c.os));
     out += item("compiler", escape(c.compiler) + " (" + escape(c.build_type) + ")");
     out += item("sandbench",
                 escape(c.sandbench_version) + ", git <code>" + escape(c.git_revision) + "</code>");
-    out += "</tbody></table></div><div class=\"table-wrap\"><table class=\"kv\"><tbody>";
+    out += R"(</tbody></table></div><div class="table-wrap"><table class="kv"><tbody>)";
     for (const auto& [key, value] : c.plan.items()) {
         std::string text;
         if (value.is_array()) {

@@ -217,9 +217,10 @@ void skipped(std::string& out, const Summary& summary) {
 void context_section(std::string& out, const Summary& summary) {
     const auto& c = summary.context;
     out += "\n## Context\n\n";
-    out += fmt::format("- **Host** {} · {} CPUs · {} · {} ({}) · sandbench {} · git `{}`\n",
-                       md(c.host.empty() ? "unknown" : c.host), c.cpus, md(c.os), md(c.compiler),
-                       md(c.build_type), md(c.sandbench_version), c.git_revision);
+    out += fmt::format("- **Host** {} · {} CPUs{} · {} · {} ({}) · sandbench {} · git `{}`\n",
+                       md(c.host.empty() ? "unknown" : c.host), c.cpus,
+                       c.cpu_model.empty() ? "" : " (" + md(c.cpu_model) + ")", md(c.os),
+                       md(c.compiler), md(c.build_type), md(c.sandbench_version), c.git_revision);
     out += fmt::format("- **Started** {} · {:.1f} s{}\n", md(c.started_at), summary.duration_s,
                        summary.interrupted ? " · **interrupted**" : "");
     out += fmt::format("- **Plan** {}\n", plan_line(c.plan));

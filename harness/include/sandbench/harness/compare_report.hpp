@@ -38,4 +38,10 @@ struct CompareReportInput {
 [[nodiscard]] std::optional<std::string> load_warning(const ComparedRun& base,
                                                       const ComparedRun& current);
 
+/// A warning when the two runs were measured on different machines or builds: CPU model, CPU
+/// count or build type (debug vs release) differ. A field either run did not record is not
+/// compared; nullopt when nothing differs.
+[[nodiscard]] std::optional<std::string> machine_warning(const ComparedRun& base,
+                                                         const ComparedRun& current);
+
 }  // namespace sandbench::harness

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -19,7 +20,9 @@ struct RunContext {
     std::string started_at;  ///< ISO 8601 UTC
     std::string host;
     unsigned cpus = 0;
-    std::string os;  ///< uname: sysname release machine
+    std::string cpu_model;  ///< /proc/cpuinfo "model name"; "" when unknown
+    double cpu_mhz = 0;     ///< /proc/cpuinfo "cpu MHz" of the first CPU; 0 when unknown
+    std::string os;         ///< uname: sysname release machine
     std::string compiler;
     std::string build_type;
     std::string sandbench_version;
@@ -30,6 +33,15 @@ struct RunContext {
     std::vector<backends::BackendInfo> backends;
     nlohmann::json plan = nlohmann::json::object();
 };
+
+/// What /proc/cpuinfo says of the first CPU.
+struct CpuInfo {
+    std::string model;
+    double mhz = 0;
+};
+
+/// Reads the first "model name" and "cpu MHz" of a /proc/cpuinfo text; missing fields stay empty.
+[[nodiscard]] CpuInfo parse_cpuinfo(std::string_view cpuinfo);
 
 /// A run id that sorts by time and is unique per process: 20261123T101500Z-1a2b.
 [[nodiscard]] std::string make_run_id();
