@@ -15,6 +15,7 @@
 // of the medians. Real time: the work is in other threads and processes.
 // Run: aca_client_bench [--benchmark_repetitions=N] (defaults: 2000 repetitions, interleaved,
 // aggregates only).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -53,8 +54,8 @@ public:
                               aca::kLegacyApiVersion, aca::generate_identifier())),
           body_(aca::legacy_execute_body("pass", 30).dump()),
           authorization_("Authorization: Bearer " + token),
-          handle_(curl_easy_init()) {
-        headers_ = curl_slist_append(nullptr, authorization_.c_str());
+          handle_(curl_easy_init()),
+          headers_(curl_slist_append(nullptr, authorization_.c_str())) {
         headers_ = curl_slist_append(headers_, "Content-Type: application/json");
         curl_easy_setopt(handle_, CURLOPT_URL, url_.c_str());
         curl_easy_setopt(handle_, CURLOPT_PROXY, "");
@@ -117,7 +118,8 @@ Fixture& fixture() {
             }
             const char* token =
                 std::getenv(std::string(sandbench::emulators::kAcaEmulatorTokenVariable).c_str());
-            f.bare = std::make_unique<BarePost>(f.emulator->endpoint(), token ? token : "");
+            f.bare =
+                std::make_unique<BarePost>(f.emulator->endpoint(), token != nullptr ? token : "");
             if (!f.bare->perform()) {
                 f.problem = "the bare POST's warm-up failed";
             }
@@ -135,7 +137,7 @@ void BM_AcaClientPass(benchmark::State& state) {
         state.SkipWithError(f.problem.c_str());
         return;
     }
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         const auto execution = f.session->execute("pass", 30s);
         if (!execution.ok()) {
             state.SkipWithError(execution.message.c_str());
@@ -151,7 +153,7 @@ void BM_BareCurlPost(benchmark::State& state) {
         state.SkipWithError(f.problem.c_str());
         return;
     }
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         if (!f.bare->perform()) {
             state.SkipWithError("the bare POST failed");
             break;
@@ -180,12 +182,8 @@ private:
 };
 
 bool has_flag(const std::vector<char*>& args, const char* prefix) {
-    for (const char* arg : args) {
-        if (std::strncmp(arg, prefix, std::strlen(prefix)) == 0) {
-            return true;
-        }
-    }
-    return false;
+    return std::ranges::any_of(
+        args, [&](const char* arg) { return std::strncmp(arg, prefix, std::strlen(prefix)) == 0; });
 }
 
 }  // namespace

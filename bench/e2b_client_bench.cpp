@@ -11,7 +11,6 @@
 // tests/conformance/e2b/compare_clients.mjs), else one started in this process with kernels
 // without isolation. Reported times are real (wall) time per execution.
 // Run: e2b_client_bench --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
-#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -109,7 +108,7 @@ void BM_E2bReusedPass(benchmark::State& state) {
         (void)session->execute("pass", kTimeout);
     }
     CallTimes times;
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         const auto begin = std::chrono::steady_clock::now();
         const auto execution = session->execute("pass", kTimeout);
         times.add(std::chrono::steady_clock::now() - begin);
@@ -142,7 +141,7 @@ void BM_E2bRawHttpPass(benchmark::State& state) {
         (void)client.send(request, discard);
     }
     CallTimes times;
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         const auto begin = std::chrono::steady_clock::now();
         const auto response = client.send(request, discard);
         times.add(std::chrono::steady_clock::now() - begin);
@@ -157,7 +156,7 @@ void BM_E2bRawHttpPass(benchmark::State& state) {
 BENCHMARK(BM_E2bRawHttpPass)->UseRealTime()->Unit(benchmark::kMicrosecond);
 
 void BM_E2bColdSandbox(benchmark::State& state) {
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         const auto session = open_session();
         const auto execution = session->execute("pass", kTimeout);
         const auto closed = session->close();

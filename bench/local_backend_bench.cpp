@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <benchmark/benchmark.h>
@@ -108,7 +109,7 @@ void BM_ReusedExecutePass(benchmark::State& state) {
     auto& session = *start.session;
     // The first execution belongs to the cold start (it warms the compiler's caches).
     benchmark::DoNotOptimize(session.execute("pass", kTimeout));
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         auto execution = session.execute("pass", kTimeout);
         if (!execution.ok()) {
             state.SkipWithError(execution.message.c_str());
@@ -134,10 +135,11 @@ void pipe_round_trips(benchmark::State& state, const std::string& loop) {
                     bp::posix::fd.bind(0, to_child.read), bp::posix::fd.bind(1, from_child.write));
     to_child.close_read();
     from_child.close_write();
-    static constexpr char kLine[] = "pass\n";
+    static constexpr std::string_view kLine = "pass\n";
     std::array<char, 64> reply{};
-    for (auto _ : state) {
-        if (::write(to_child.write, kLine, sizeof kLine - 1) != sizeof kLine - 1) {
+    for ([[maybe_unused]] auto _ : state) {
+        if (::write(to_child.write, kLine.data(), kLine.size()) !=
+            static_cast<ssize_t>(kLine.size())) {
             state.SkipWithError("write failed");
             break;
         }
@@ -188,7 +190,7 @@ void BM_ColdSession(benchmark::State& state) {
         state.SkipWithError("backend unavailable");
         return;
     }
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         auto start = backend->create_session();
         if (!start.ok()) {
             state.SkipWithError(start.message.c_str());
@@ -214,7 +216,7 @@ BENCHMARK(BM_ColdSession)
 
 void BM_InterpreterStartFloor(benchmark::State& state) {
     const std::string python = interpreter();
-    for (auto _ : state) {
+    for ([[maybe_unused]] auto _ : state) {
         bp::child child(bp::exe = python, bp::args = {"-c", "pass"});
         child.wait();
         if (child.exit_code() != 0) {

@@ -292,7 +292,7 @@ FileListing AcaSession::do_list_files() {
     for (int page = 0; next && page < 100; ++page) {
         std::string target = *next;
         if (target.starts_with('/')) {
-            target = origin(settings_->endpoint) + target;  // an absolute-path reference
+            target.insert(0, origin(settings_->endpoint));  // an absolute-path reference
         } else if (!same_origin(target, settings_->endpoint)) {
             // The token goes with every request: never to a host the pool did not come from.
             listing.status = Status::kBackendError;

@@ -152,7 +152,7 @@ http::RetryPolicy cleanup_policy() {
 Response kill_sandbox(HttpClient& client, const Settings& settings, const std::string& id,
                       std::optional<http::RetryPolicy> retry) {
     Request request = api_request(settings, Method::kDelete, "/sandboxes/" + id);
-    request.retry = std::move(retry);
+    request.retry = retry;
     return client.send(request);
 }
 

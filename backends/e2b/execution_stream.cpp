@@ -57,7 +57,7 @@ void ExecutionStream::problem(std::string text) {
 }
 
 void ExecutionStream::append_output(std::string& target, std::uint64_t& dropped,
-                                    std::string_view text) {
+                                    std::string_view text) const {
     const std::size_t room = target.size() < output_limit_ ? output_limit_ - target.size() : 0;
     if (text.size() <= room) {
         target.append(text);

@@ -62,7 +62,7 @@ public:
 
 private:
     bool on_line(std::string_view line);
-    void append_output(std::string& target, std::uint64_t& dropped, std::string_view text);
+    void append_output(std::string& target, std::uint64_t& dropped, std::string_view text) const;
     void problem(std::string text);
 
     std::size_t output_limit_;

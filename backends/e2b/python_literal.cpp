@@ -336,7 +336,7 @@ private:
                     break;
                 default:
                     if (escape >= '0' && escape <= '7') {
-                        std::uint32_t value = static_cast<std::uint32_t>(escape - '0');
+                        auto value = static_cast<std::uint32_t>(escape - '0');
                         for (int i = 0; i < 2 && !at_end() && peek() >= '0' && peek() <= '7'; ++i) {
                             value = value * 8 + static_cast<std::uint32_t>(text_[pos_++] - '0');
                         }
@@ -379,7 +379,8 @@ nlohmann::json result_value(std::string_view text) {
             return std::move(*value);
         }
     }
-    return nlohmann::json(std::string(text));
+    // Not `return {...}`: a braced json of one element is a one-element array.
+    return nlohmann::json(std::string(text));  // NOLINT(modernize-return-braced-init-list)
 }
 
 }  // namespace sandbench::backends::e2b

@@ -344,10 +344,10 @@ public:
     explicit Impl(ClientOptions options)
         : options_(checked(std::move(options))),
           easy_(detail::make_easy_handle()),
+          // HTTP/2 over TLS is only a preference; without HTTP/2 support it means HTTP/1.1.
+          http_version_(libcurl_has_http2() ? curl_http_version(options_.http_version)
+                                            : long{CURL_HTTP_VERSION_1_1}),
           random_(std::random_device{}()) {
-        // HTTP/2 over TLS is only a preference; without HTTP/2 support it means HTTP/1.1.
-        http_version_ = libcurl_has_http2() ? curl_http_version(options_.http_version)
-                                            : long{CURL_HTTP_VERSION_1_1};
         user_agent_ = options_.user_agent.empty() ? std::string("sandbench/") + kVersion
                                                   : options_.user_agent;
         if (!options_.sleep) {

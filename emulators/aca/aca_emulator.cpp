@@ -3,14 +3,15 @@
 
 #include <httplib.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <ctime>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -51,11 +52,13 @@ struct KnownVersion {
     bool session_management;  ///< /session, /listSessions, /metadata (2025-02-02-preview and later)
     int execute_status;       ///< new-API execute answers 202 until 2025-10-02-preview, then 200
 };
-constexpr KnownVersion kVersions[] = {
-    {"2024-02-02-preview", false, false, 200}, {"2024-08-02-preview", false, false, 200},
-    {"2024-10-02-preview", true, false, 202},  {"2025-02-02-preview", true, true, 202},
+constexpr std::array<KnownVersion, 5> kVersions{{
+    {"2024-02-02-preview", false, false, 200},
+    {"2024-08-02-preview", false, false, 200},
+    {"2024-10-02-preview", true, false, 202},
+    {"2025-02-02-preview", true, true, 202},
     {"2025-10-02-preview", true, true, 200},
-};
+}};
 constexpr std::string_view kIdentifierPunctuation = "_|}{[]:\";'<>?/.,@#$%^&*()-+=!~`";
 /// The token the emulator's backend settings use when settings.token is not set; the emulator
 /// accepts any non-empty token then, so it is no secret.
@@ -124,7 +127,7 @@ std::string rfc3339(SystemClock::time_point time) {
     const auto seconds = std::chrono::floor<std::chrono::seconds>(since_epoch);
     const auto micros =
         std::chrono::duration_cast<std::chrono::microseconds>(since_epoch - seconds).count();
-    const std::time_t whole = static_cast<std::time_t>(seconds.count());
+    const auto whole = static_cast<std::time_t>(seconds.count());
     std::tm utc{};
     ::gmtime_r(&whole, &utc);
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", utc.tm_year + 1900,
@@ -139,7 +142,7 @@ std::string http_date(SystemClock::time_point time) {
     std::array<char, 64> buffer{};
     const auto size =
         std::strftime(buffer.data(), buffer.size(), "%a, %d %b %Y %H:%M:%S GMT", &utc);
-    return std::string(buffer.data(), size);
+    return {buffer.data(), size};
 }
 
 /// A duration as Go prints it (time.Duration.String), the form of X-Ms-Overall-Execution-Time.
@@ -445,8 +448,8 @@ private:
                       Work&& work);
     ExecutionRun run_execution(const std::string& identifier, const ExecuteRequest& request,
                                SteadyClock::time_point received);
-    void add_timing_headers(httplib::Response& response, const ExecutionRun& run,
-                            SteadyClock::time_point received) const;
+    static void add_timing_headers(httplib::Response& response, const ExecutionRun& run,
+                                   SteadyClock::time_point received);
 
     // Routes.
     void execute_legacy(const httplib::Request& request, httplib::Response& response,
@@ -473,9 +476,9 @@ private:
 
     std::optional<ExecuteRequest> parse_execute(const httplib::Request& request,
                                                 httplib::Response& response, bool new_api) const;
-    json legacy_properties(const ExecutionRun& run) const;
-    json new_resource(const ExecutionRun& run, const std::string& identifier, const std::string& id,
-                      const ExecuteRequest& request) const;
+    static json legacy_properties(const ExecutionRun& run);
+    static json new_resource(const ExecutionRun& run, const std::string& identifier,
+                             const std::string& id, const ExecuteRequest& request);
     void keep_execution(const std::string& id, ExecutionRecord record);
     std::string execution_url(const std::string& id, const std::string& version,
                               const std::string& identifier) const;
@@ -663,10 +666,10 @@ void AcaEmulator::serve(Verb verb, const httplib::Request& request, httplib::Res
                           "requests");
     }
     const std::string version_text = request.get_param_value("api-version");
-    const auto* version =
-        std::find_if(std::begin(kVersions), std::end(kVersions),
-                     [&](const auto& known) { return known.text == version_text; });
-    if (version == std::end(kVersions)) {
+    const auto* version = std::find_if(kVersions.begin(), kVersions.end(), [&](const auto& known) {
+        return known.text == version_text;
+    });
+    if (version == kVersions.end()) {
         std::string known;
         for (const auto& entry : kVersions) {
             known += (known.empty() ? "" : ", ") + std::string(entry.text);
@@ -910,7 +913,7 @@ ExecutionRun AcaEmulator::run_execution(const std::string& identifier,
 }
 
 void AcaEmulator::add_timing_headers(httplib::Response& response, const ExecutionRun& run,
-                                     SteadyClock::time_point received) const {
+                                     SteadyClock::time_point received) {
     const double execution_ms = milliseconds(run.execution_time);
     response.set_header("X-Ms-Allocation-Time", fmt::format("{:.6f}", run.allocation_ms));
     response.set_header("X-Ms-Preparation-Time", fmt::format("{:.6f}", run.preparation_ms));
@@ -1037,7 +1040,7 @@ std::int64_t execution_ms(const ExecutionRun& run) {
     return static_cast<std::int64_t>(std::llround(reported));
 }
 
-json AcaEmulator::legacy_properties(const ExecutionRun& run) const {
+json AcaEmulator::legacy_properties(const ExecutionRun& run) {
     return {{"status", run.execution.status == Status::kOk ? "Success" : "Failure"},
             {"stdout", run.execution.stdout_text},
             {"stderr", full_stderr(run.execution)},
@@ -1079,7 +1082,7 @@ void AcaEmulator::execute_legacy(const httplib::Request& request, httplib::Respo
 }
 
 json AcaEmulator::new_resource(const ExecutionRun& run, const std::string& identifier,
-                               const std::string& id, const ExecuteRequest& request) const {
+                               const std::string& id, const ExecuteRequest& request) {
     const auto& execution = run.execution;
     const bool succeeded = execution.status == Status::kOk;
     std::string out = truncate_chars(execution.stdout_text, request.stream_limit);
@@ -1345,8 +1348,7 @@ void AcaEmulator::download(httplib::Response& response, const std::string& ident
     response.set_header("Last-Modified", http_date(info.modified));
     // The legacy route types the content by extension (Microsoft's local sample); the new one
     // is application/octet-stream by the spec.
-    response.set_content(std::move(bytes),
-                         typed ? content_type_for(name) : "application/octet-stream");
+    response.set_content(bytes, typed ? content_type_for(name) : "application/octet-stream");
 }
 
 void AcaEmulator::file_metadata(httplib::Response& response, const std::string& identifier,

@@ -4,7 +4,9 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cmath>
 #include <thread>
 
 #include <fmt/format.h>
@@ -18,11 +20,14 @@ struct KindName {
     std::string_view name;
     FaultKind kind;
 };
-constexpr KindName kKindNames[] = {
-    {"429", FaultKind::kRateLimit},   {"500", FaultKind::kServerError},
-    {"503", FaultKind::kUnavailable}, {"drop", FaultKind::kDrop},
-    {"slow", FaultKind::kSlow},       {"malformed", FaultKind::kMalformed},
-};
+constexpr std::array<KindName, 6> kKindNames{{
+    {"429", FaultKind::kRateLimit},
+    {"500", FaultKind::kServerError},
+    {"503", FaultKind::kUnavailable},
+    {"drop", FaultKind::kDrop},
+    {"slow", FaultKind::kSlow},
+    {"malformed", FaultKind::kMalformed},
+}};
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
     std::vector<std::string_view> parts;
@@ -37,12 +42,12 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
     return parts;
 }
 
-double parse_number(std::string_view text, std::string_view what, std::string_view spec) {
+double parse_number(std::string_view number, std::string_view what, std::string_view spec) {
     double value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size() || value < 0) {
+    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (error != std::errc{} || end != number.data() + number.size() || value < 0) {
         throw UsageError(fmt::format("fault or latency '{}': {} '{}' is not a non-negative number",
-                                     spec, what, text));
+                                     spec, what, number));
     }
     return value;
 }
@@ -175,8 +180,7 @@ bool FaultInjector::apply(const httplib::Request& request, httplib::Response& re
     if (!fault) {
         return false;
     }
-    const auto retry_after =
-        fmt::format("{}", static_cast<long>(fault->retry_after.count() / 1000.0 + 0.5));
+    const auto retry_after = fmt::format("{}", std::lround(fault->retry_after.count() / 1000.0));
     switch (fault->kind) {
         case FaultKind::kSlow:
             std::this_thread::sleep_for(fault->delay);

@@ -53,7 +53,7 @@ constexpr int kV1DefaultTimeout = 15;
 constexpr backends::Milliseconds kNoDeadline{1e12};
 /// Stdout arrives from the local kernel in one piece; it is streamed in pieces of about this size,
 /// cut after a line break, as a Jupyter kernel's output would arrive in several messages.
-constexpr std::size_t kOutputPiece = 64 * 1024;
+constexpr std::size_t kOutputPiece = std::size_t{64} * 1024;
 constexpr const char* kJsonType = "application/json; charset=utf-8";
 constexpr const char* kEnvdUnauthorized =
     "unauthorized access, please provide a valid access token or method signing if supported";
@@ -352,8 +352,8 @@ private:
     void create_sandbox(const httplib::Request& req, httplib::Response& res, bool v2);
     void list_sandboxes(const httplib::Request& req, httplib::Response& res, bool v2);
     void envd(Sandbox& sandbox, const httplib::Request& req, httplib::Response& res);
-    void filesystem_rpc(Sandbox& sandbox, const std::string& method, const httplib::Request& req,
-                        httplib::Response& res);
+    static void filesystem_rpc(Sandbox& sandbox, const std::string& method,
+                               const httplib::Request& req, httplib::Response& res);
     void interpreter(const std::shared_ptr<Sandbox>& sandbox, const httplib::Request& req,
                      httplib::Response& res);
     void execute(const std::shared_ptr<Sandbox>& sandbox, const httplib::Request& req,
@@ -361,13 +361,13 @@ private:
     bool stream_execution(const std::shared_ptr<Sandbox>& sandbox,
                           const std::shared_ptr<Context>& context, const std::string& code,
                           const json& env_vars, const std::vector<e2b::StreamFaultKind>& faults,
-                          httplib::DataSink& sink);
+                          httplib::DataSink& sink) const;
 
     [[nodiscard]] std::shared_ptr<Sandbox> find(const std::string& id) const;
     /// Removes a sandbox from the service's view and ends it. False if it was unknown.
     bool kill(const std::string& id);
     void reap();
-    json sandbox_json(const Sandbox& sandbox, bool detail) const;
+    static json sandbox_json(const Sandbox& sandbox, bool detail);
     void remove_data_root() noexcept;
 
     Settings settings_;
@@ -583,7 +583,7 @@ void E2BEmulator::handle(const httplib::Request& req, httplib::Response& res) {
     }
 }
 
-json E2BEmulator::sandbox_json(const Sandbox& sandbox, bool detail) const {
+json E2BEmulator::sandbox_json(const Sandbox& sandbox, bool detail) {
     const auto& info = sandbox.info();
     json body = {{"templateID", info.template_id},
                  {"alias", info.alias},
@@ -776,11 +776,16 @@ void E2BEmulator::create_sandbox(const httplib::Request& req, httplib::Response&
     }
     struct Slot {
         E2BEmulator& self;
+        explicit Slot(E2BEmulator& owner) : self(owner) {}
+        Slot(const Slot&) = delete;
+        Slot& operator=(const Slot&) = delete;
+        Slot(Slot&&) = delete;
+        Slot& operator=(Slot&&) = delete;
         ~Slot() {
             const std::lock_guard lock(self.mutex_);
             --self.creating_;
         }
-    } slot{*this};
+    } slot(*this);
 
     const auto allocation = faults_.draw(faults_.latency().allocation);
     if (allocation.count() > 0) {
@@ -882,7 +887,7 @@ void E2BEmulator::envd(Sandbox& sandbox, const httplib::Request& req, httplib::R
                 api_error(res, read.status, read.message);
                 return;
             }
-            res.set_content(std::move(read.bytes), "application/octet-stream");
+            res.set_content(read.bytes, "application/octet-stream");
             return;
         }
         if (req.method == "POST") {
@@ -920,8 +925,8 @@ void E2BEmulator::envd(Sandbox& sandbox, const httplib::Request& req, httplib::R
             return;
         }
     }
-    const std::string kFilesystem = "/filesystem.Filesystem/";
-    if (req.method == "POST" && path.rfind(kFilesystem, 0) == 0) {
+    constexpr std::string_view kFilesystem = "/filesystem.Filesystem/";
+    if (req.method == "POST" && path.starts_with(kFilesystem)) {
         filesystem_rpc(sandbox, path.substr(kFilesystem.size()), req, res);
         return;
     }
@@ -1044,7 +1049,7 @@ void E2BEmulator::interpreter(const std::shared_ptr<Sandbox>& sandbox, const htt
                 text(404, fmt::format("Context {} not found", id));
                 return;
             }
-            sandbox->interrupt(*context);  // a running execution ends as the kernel restarts
+            Sandbox::interrupt(*context);  // a running execution ends as the kernel restarts
             const std::lock_guard lock(context->exec_mutex);
             if (auto problem = sandbox->restart_locked(*context)) {
                 text(500, fmt::format("Failed to restart context {}", id));
@@ -1134,7 +1139,7 @@ bool E2BEmulator::stream_execution(const std::shared_ptr<Sandbox>& sandbox,
                                    const std::shared_ptr<Context>& context, const std::string& code,
                                    const json& env_vars,
                                    const std::vector<e2b::StreamFaultKind>& faults,
-                                   httplib::DataSink& sink) {
+                                   httplib::DataSink& sink) const {
     using e2b::ndjson_line;
     using e2b::StreamFaultKind;
     const auto has_fault = [&](StreamFaultKind kind) {
@@ -1177,7 +1182,7 @@ bool E2BEmulator::stream_execution(const std::shared_ptr<Sandbox>& sandbox,
     }
     // Per-request environment: set before the code and reset after, outside the count.
     if (!env_vars.empty()) {
-        sandbox->run_silently(
+        Sandbox::run_silently(
             *context, "__import__('os').environ.update(" + env_vars.dump(-1, ' ', true) + ")");
     }
     backends::Session* session = context->session.get();
@@ -1186,7 +1191,7 @@ bool E2BEmulator::stream_execution(const std::shared_ptr<Sandbox>& sandbox,
     while (running.wait_for(settings_.keepalive) != std::future_status::ready) {
         // The server notices a client that went away only when a write fails.
         if (!write(ndjson_line({{"type", "keepalive"}}))) {
-            sandbox->interrupt(*context);
+            Sandbox::interrupt(*context);
             (void)running.get();
             return false;
         }
@@ -1207,7 +1212,7 @@ bool E2BEmulator::stream_execution(const std::shared_ptr<Sandbox>& sandbox,
                     : fmt::format("__import__('os').environ.pop({}, None)\n",
                                   key.dump(-1, ' ', true));
         }
-        sandbox->run_silently(*context, reset);
+        Sandbox::run_silently(*context, reset);
     }
     const auto write_output = [&](const char* type, const std::string& text) {
         std::size_t start = 0;

@@ -3,12 +3,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <functional>
@@ -637,11 +638,11 @@ FileResult Sandbox::read_file(const std::string& raw_path) {
     }
     FileResult result;
     result.bytes.reserve(static_cast<std::size_t>(status.st_size));
-    char buffer[1 << 16];
+    std::array<char, std::size_t{1} << 16> buffer{};
     while (true) {
-        const ssize_t got = ::read(file.get(), buffer, sizeof buffer);
+        const ssize_t got = ::read(file.get(), buffer.data(), buffer.size());
         if (got > 0) {
-            result.bytes.append(buffer, static_cast<std::size_t>(got));
+            result.bytes.append(buffer.data(), static_cast<std::size_t>(got));
         } else if (got == 0) {
             break;
         } else if (errno != EINTR) {
@@ -738,8 +739,9 @@ FileResult Sandbox::list_dir(const std::string& raw_path, int depth) {
             continue;
         }
         const std::string name = mount.substr(slash + 1);
-        const bool listed = std::any_of(result.entries.begin(), result.entries.end(),
-                                        [&](const json& entry) { return entry["path"] == mount; });
+        const bool listed =
+            std::any_of(result.entries.begin(), result.entries.end(),
+                        [&mount = mount](const json& entry) { return entry["path"] == mount; });
         Fd mounted{::open(context->data_dir.c_str(), kDirFlags)};
         if (!listed && mounted.valid()) {
             Fd parent_dir{

@@ -116,11 +116,11 @@ public:
     /// Removes a context (its files stay in the tree). Returns false if it is unknown.
     bool remove_context(const std::string& id);
     /// Kills a context's kernel to stop a running execution; the next use restarts it.
-    void interrupt(Context& context) noexcept;
+    static void interrupt(Context& context) noexcept;
 
     /// Runs `code` silently (not counted, output dropped) in a context; the caller holds its
     /// exec_mutex. For environment set-up.
-    void run_silently(Context& context, const std::string& code);
+    static void run_silently(Context& context, const std::string& code);
 
     // Files, by sandbox path (relative paths are relative to /home/user).
     [[nodiscard]] FileResult read_file(const std::string& path);

@@ -2,6 +2,7 @@
 #include "wire.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -52,12 +53,12 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
     return parts;
 }
 
-double parse_number(std::string_view text, std::string_view spec) {
+double parse_number(std::string_view number, std::string_view spec) {
     double value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size() || value < 0) {
+    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (error != std::errc{} || end != number.data() + number.size() || value < 0) {
         throw UsageError(
-            fmt::format("stream fault '{}': '{}' is not a non-negative number", spec, text));
+            fmt::format("stream fault '{}': '{}' is not a non-negative number", spec, number));
     }
     return value;
 }
@@ -118,18 +119,18 @@ std::string ndjson_line(const std::vector<std::pair<std::string, nlohmann::json>
 }
 
 StreamFaultRule parse_stream_fault(std::string_view text) {
-    static constexpr std::pair<std::string_view, StreamFaultKind> kKinds[] = {
+    static constexpr std::array<std::pair<std::string_view, StreamFaultKind>, 4> kKinds{{
         {"truncated_line", StreamFaultKind::kTruncatedLine},
         {"unknown_line_type", StreamFaultKind::kUnknownLineType},
         {"missing_end", StreamFaultKind::kMissingEnd},
         {"disconnect", StreamFaultKind::kDisconnect},
-    };
+    }};
     StreamFaultRule rule;
     const auto selector_at = text.find_first_of("@#");
     const auto head = text.substr(0, selector_at);
-    const auto known = std::find_if(std::begin(kKinds), std::end(kKinds),
-                                    [&](const auto& kind) { return kind.first == head; });
-    if (known == std::end(kKinds)) {
+    const auto* const known = std::find_if(kKinds.begin(), kKinds.end(),
+                                           [&](const auto& kind) { return kind.first == head; });
+    if (known == kKinds.end()) {
         throw UsageError(fmt::format(
             "stream fault '{}': unknown kind '{}' (known: truncated_line, unknown_line_type, "
             "missing_end, disconnect)",

@@ -17,8 +17,6 @@
 namespace sandbench::cli {
 namespace {
 
-namespace fs = std::filesystem;
-
 /// k6 exits with 99 when thresholds fail; sandbench keeps its codes small and distinct from
 /// 1 (runtime failure) and 2 (usage error), so a CI script can tell "slower" from "broken".
 constexpr int kExitThresholdBreached = 3;

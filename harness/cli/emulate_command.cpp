@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `sandbench emulate aca|e2b`: serve a service's wire protocol on loopback until Ctrl-C, so that
 // any client (sandbench itself, the public SDKs, an agent framework) can be pointed at it.
-#include <signal.h>
-
+#include <csignal>
 #include <cstdio>
 #include <memory>
 

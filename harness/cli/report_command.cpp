@@ -40,6 +40,7 @@ harness::PricingTable pricing_for(const harness::Config& config, const std::stri
 
 void print_written(const std::vector<fs::path>& files) {
     std::vector<std::string> names;
+    names.reserve(files.size());
     for (const auto& file : files) {
         names.push_back(file.filename().string());
     }

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 // `sandbench run`: plan from flags and config, run, write samples and summary, print the report.
-#include <signal.h>
-
 #include <atomic>
 #include <csignal>
 #include <filesystem>
@@ -70,8 +68,7 @@ std::vector<harness::Scenario> parse_scenarios(const std::vector<std::string>& n
 
 /// Creates the run directory; refuses one that already holds a run.
 fs::path prepare_output(const std::string& requested, const std::string& run_id) {
-    const fs::path directory =
-        requested.empty() ? fs::path("results") / run_id : fs::path(requested);
+    fs::path directory = requested.empty() ? fs::path("results") / run_id : fs::path(requested);
     std::error_code error;
     fs::create_directories(directory, error);
     if (error) {
@@ -122,6 +119,7 @@ int command_run(const GlobalOptions& global, const RunOptions& options) {
     // reverse order.
     const auto emulators = start_emulators_for(specs);
     std::vector<std::unique_ptr<backends::Backend>> instances;
+    instances.reserve(specs.size());
     for (const auto& spec : specs) {
         instances.push_back(backends::builtin_registry().create(spec));
     }

@@ -190,8 +190,8 @@ std::optional<MannWhitneyResult> mann_whitney_u(std::span<const double> x,
         tie_term += t * t * t - t;
         start = end;
     }
-    const double dm = static_cast<double>(m);
-    const double dn = static_cast<double>(n);
+    const auto dm = static_cast<double>(m);
+    const auto dn = static_cast<double>(n);
     MannWhitneyResult result;
     // Mann & Whitney (1947): U = R1 - m (m + 1) / 2, and U1 + U2 = m n.
     result.u = rank_sum_x - dm * (dm + 1.0) / 2.0;

@@ -223,6 +223,7 @@ std::vector<backends::BackendSpec> resolve_backends(const std::vector<std::strin
                                      [&](const auto& spec) { return spec.name == name; });
         if (it == known.end()) {
             std::vector<std::string> names_known;
+            names_known.reserve(known.size());
             for (const auto& spec : known) {
                 names_known.push_back(spec.name);
             }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -15,7 +16,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string format_duration(double seconds) {
-    const auto total = static_cast<long>(seconds + 0.5);
+    const long total = std::lround(seconds);
     return total >= 3600 ? fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60)
                          : fmt::format("{}:{:02}", total / 60, total % 60);
 }
@@ -142,7 +143,7 @@ std::string render_console_report(const Summary& summary) {
     auto median_of_phase = [&](const std::string& backend, const std::string& workload,
                                Scenario scenario, std::string_view phase_name) {
         const auto* row = find_row(summary, backend, workload, scenario, phase_name);
-        return row ? value_or_dash(row->wall.median) : std::string("-");
+        return row != nullptr ? value_or_dash(row->wall.median) : std::string("-");
     };
     bool cold_header = false;
     for (const auto& [backend, workload] : units) {
@@ -168,10 +169,11 @@ std::string render_console_report(const Summary& summary) {
                fmt::format("{}/{}", last->attempts - last->failures, last->attempts),
                median_of_phase(backend, workload, Scenario::kCold, phase::kCreate),
                median_of_phase(backend, workload, Scenario::kCold, phase::kUpload),
-               first ? value_or_dash(first->wall.median) : "-", value_or_dash(last->wall.median),
+               first != nullptr ? value_or_dash(first->wall.median) : "-",
+               value_or_dash(last->wall.median),
                median_of_phase(backend, workload, Scenario::kCold, phase::kClose),
-               first ? percentile_cell(first->wall.p95) : "-",
-               first ? percent(first->wall.cv) : "-");
+               first != nullptr ? percentile_cell(first->wall.p95) : "-",
+               first != nullptr ? percent(first->wall.cv) : "-");
     }
     bool reused_header = false;
     for (const auto& [backend, workload] : units) {
@@ -212,7 +214,7 @@ std::string render_console_report(const Summary& summary) {
             header = true;
         }
         append("{:<24} {:<18} {:>12} {:>12} {:>12} {:>11.1f}x\n", backend_label(cold),
-               cold.workload, first ? value_or_dash(first->wall.median) : "-",
+               cold.workload, first != nullptr ? value_or_dash(first->wall.median) : "-",
                format_ms(*cold.wall.median), format_ms(*reused->wall.median),
                *cold.wall.median / *reused->wall.median);
     }

@@ -261,7 +261,7 @@ private:
         for (const auto& check : downloads) {
             const auto download = session.download(check.name);
             if (!download.ok()) {
-                Outcome failed = download;
+                Outcome failed = static_cast<const Outcome&>(download);  // without the bytes
                 failed.message = fmt::format("download of {}: {}", check.name, download.message);
                 return record_outcome(context, phase::kDownload, since(start), failed,
                                       plan_.transfer_timeout);

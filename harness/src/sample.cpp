@@ -107,9 +107,9 @@ Sample sample_from_json(const nlohmann::json& json) {
     return sample;
 }
 
-SampleWriter::SampleWriter(const std::filesystem::path& file) : path_(file) {
-    // "x": fail when the file exists, so a run never appends to another run's samples.
-    file_ = std::fopen(file.c_str(), "wx");
+// "x": fail when the file exists, so a run never appends to another run's samples.
+SampleWriter::SampleWriter(const std::filesystem::path& file)
+    : path_(file), file_(std::fopen(file.c_str(), "wx")) {
     if (file_ == nullptr) {
         throw IoError(fmt::format("cannot create {}: {}", file.string(), std::strerror(errno)));
     }

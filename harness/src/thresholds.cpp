@@ -77,11 +77,11 @@ bool in_milliseconds(ThresholdMetric metric) {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-std::size_t skip_spaces(std::string_view text, std::size_t pos, std::size_t end) {
-    while (pos < end && is_space(text[pos])) {
-        ++pos;
+std::size_t skip_spaces(std::string_view text, std::size_t from, std::size_t limit) {
+    while (from < limit && is_space(text[from])) {
+        ++from;
     }
-    return pos;
+    return from;
 }
 
 bool is_size_key(std::string_view key) { return key == "min_base_ms" || key == "max_base_ms"; }

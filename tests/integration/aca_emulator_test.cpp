@@ -7,10 +7,10 @@
 #include "aca_emulator.hpp"
 
 #include <httplib.h>
-#include <stdlib.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <set>
 #include <string>
@@ -363,7 +363,7 @@ TEST_CASE("the emulator refuses what the service refuses", "[integration][aca]")
         // Far beyond the limit, the server refuses before reading the body.
         const auto huge =
             raw.upload(std::string("files/upload?api-version=") + kLegacy + "&identifier=abcd-huge",
-                       "huge.bin", std::string(64 * 1024, 'x'));
+                       "huge.bin", std::string(std::size_t{64} * 1024, 'x'));
         CHECK((huge.status_code == 413 || huge.error.kind == http::ErrorKind::kConnectionLost));
         CHECK(names(session->list_files()) == std::set<std::string>{"small.bin"});
     }
@@ -610,7 +610,7 @@ TEST_CASE("new API: executions, files with paths, sessions and metadata", "[inte
         const auto id = body["id"].get<std::string>();
         for (int i = 0; i < 100 && body["status"] == "Running"; ++i) {
             std::this_thread::sleep_for(50ms);
-            body = body_of(raw.get("executions/" + id + q));
+            body = body_of(raw.get(std::string("executions/").append(id).append(q)));
         }
         CHECK(body["status"] == "Succeeded");
         CHECK(body["result"]["executionResult"] == 5);
@@ -928,6 +928,7 @@ TEST_CASE("sessions of one backend run concurrently", "[integration][aca]") {
     auto backend = backend_for(*emulator);
     std::atomic<int> ok{0};
     std::vector<std::thread> threads;
+    threads.reserve(4);
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&, t] {
             auto start_result = backend->create_session();

@@ -3,10 +3,10 @@
 // real runner cold and reused, give the same verdict on the ACA backend against its emulator as
 // on the local backend (both with bubblewrap kernels), and the ACA samples carry the HTTP
 // breakdown, the time the service reported, its X-Ms-* headers and the emulated label.
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>

@@ -2,10 +2,9 @@
 // The real sandbench binary, run as a user would: help, listings, error paths (one line, exit
 // code 2), a run on the fake backend with its files, Ctrl-C during a run, and `exec` on the
 // local backend.
-#include <signal.h>
-#include <stdlib.h>
-
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -23,7 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using sandbench_test::slurp;
 using sandbench_test::TempDir;
 using Result = sandbench_test::CliResult;
 

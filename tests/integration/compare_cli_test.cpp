@@ -7,19 +7,15 @@
 // unreadable runs are usage errors (exit 2, one line).
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <boost/process.hpp>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
 
-namespace bp = boost::process;
 namespace fs = std::filesystem;
 
 namespace {
@@ -50,22 +46,15 @@ std::size_t count_lines(const std::string& text) {
 class Runs {
 public:
     static const Runs& get() {
-        static const Runs runs;
-        return runs;
+        static const Runs kRuns;
+        return kRuns;
     }
 
     fs::path base;  ///< create_ms = 10
     fs::path slow;  ///< create_ms = 20: the create phase twice as slow
 
-    Runs(const Runs&) = delete;
-    Runs& operator=(const Runs&) = delete;
-    ~Runs() { fs::remove_all(root_); }
-
 private:
     Runs() {
-        std::random_device random;
-        root_ = fs::temp_directory_path() / ("sandbench-compare-test-" + std::to_string(random()));
-        fs::create_directories(root_);
         base = run("base", 10);
         slow = run("slow", 20);
     }
@@ -73,10 +62,10 @@ private:
     /// One run of the fixture workload on a fake backend named "fake-ci" (the same name in
     /// both runs, so their rows pair), with the given create delay.
     fs::path run(const std::string& name, int create_ms) const {
-        const fs::path config = root_ / (name + ".toml");
+        const fs::path config = scratch_.path / (name + ".toml");
         std::ofstream(config) << "[backends.fake-ci]\ntype = \"fake\"\ncreate_ms = " << create_ms
                               << "\nclose_ms = 5\n";
-        const fs::path out = root_ / name;
+        fs::path out = scratch_.path / name;
         const auto result = sandbench({"--config", config.string(), "-q", "run", "--backend",
                                        "fake-ci", "--workload", kWorkload.string(), "--iterations",
                                        "15", "--warmup", "1", "--out", out.string()});
@@ -86,7 +75,7 @@ private:
         return out;
     }
 
-    fs::path root_;
+    TempDir scratch_;  // the runs' directories and configs, removed after the last test
 };
 
 }  // namespace
@@ -156,7 +145,7 @@ TEST_CASE("an emulator whose latency profile slows allocation fails the gate at 
         std::ofstream(config) << "[backends.e2b-what-if]\ntype = \"e2b\"\n"
                               << "emulator_kernel = { isolation = \"none\" }\n"
                               << "emulator_latency = \"allocation_ms=" << allocation_ms << "\"\n";
-        const fs::path out = dir.path / name;
+        fs::path out = dir.path / name;
         const auto result =
             sandbench({"--config", config.string(), "-q", "run", "--backend", "e2b-what-if",
                        "--workload", "hello", "--scenario", "cold", "--iterations", "10",

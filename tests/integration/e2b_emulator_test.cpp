@@ -6,9 +6,8 @@
 // isolation for speed, except in the test that checks bwrap.
 #include "e2b_emulator.hpp"
 
-#include <stdlib.h>
-
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -44,7 +43,8 @@ EmulatorOptions quick_options() {
 
 /// An emulator and a backend pointed at it, with E2B_API_KEY set for the backend.
 struct Rig {
-    explicit Rig(EmulatorOptions options = quick_options(), json extra = json::object())
+    explicit Rig(const EmulatorOptions& options = quick_options(),
+                 const json& extra = json::object())
         : emulator(sandbench::emulators::start_e2b_emulator(options)) {
         ::setenv("E2B_API_KEY", kKey, 1);
         json config = emulator->backend_settings();

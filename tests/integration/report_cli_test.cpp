@@ -4,17 +4,13 @@
 // mix, a run directory without summary.json, and the usage errors (exit code 2).
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
-#include <thread>
 
-#include <boost/process.hpp>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.hpp"
 
-namespace bp = boost::process;
 namespace fs = std::filesystem;
 
 namespace {
@@ -41,7 +37,7 @@ nlohmann::json read_json(const fs::path& file) {
 
 /// A small run of three fake backends (one emulated, failing now and then) on two workloads.
 fs::path fake_run(const TempDir& dir, const std::vector<std::string>& extra = {}) {
-    const auto out = dir.path / "run";
+    auto out = dir.path / "run";
     std::vector<std::string> args{"--config",
                                   (kFixtures / "report_backends.toml").string(),
                                   "-q",

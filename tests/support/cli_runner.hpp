@@ -4,14 +4,14 @@
 // stderr and exit code captured) and a scratch directory removed at the end of a test.
 #pragma once
 
-#include <filesystem>
-#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <boost/process.hpp>
+
+#include "support/temp_dir.hpp"
 
 namespace sandbench_test {
 
@@ -43,21 +43,5 @@ inline CliResult run_sandbench(const std::vector<std::string>& args) {
     result.exit_code = child.exit_code();
     return result;
 }
-
-/// A scratch directory under the system temp dir, removed with everything in it.
-struct TempDir {
-    std::filesystem::path path;
-    TempDir() {
-        std::random_device random;
-        path =
-            std::filesystem::temp_directory_path() / ("sandbench-test-" + std::to_string(random()));
-        std::filesystem::create_directories(path);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    TempDir(TempDir&&) = delete;
-    TempDir& operator=(TempDir&&) = delete;
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace sandbench_test

@@ -205,9 +205,9 @@ TEST_CASE("legacy execution responses", "[unit][aca]") {
     }
     SECTION("malformed bodies") {
         for (const std::string body :
-             {"", "not json", "[]", "{\"properties\": {\"status\": \"Succ", "{\"nothing\": 1}",
-              "{\"properties\": {\"status\": 1}}",
-              "{\"properties\": {\"status\": \"Success\", \"stdout\": 5, \"stderr\": \"\"}}"}) {
+             {"", "not json", "[]", R"({"properties": {"status": "Succ)", R"({"nothing": 1})",
+              R"({"properties": {"status": 1}})",
+              R"({"properties": {"status": "Success", "stdout": 5, "stderr": ""}})"}) {
             CAPTURE(body);
             Execution execution;
             parse_execution(body, ApiGeneration::kLegacy, 0, execution);
@@ -398,8 +398,8 @@ TEST_CASE("file listings and upload answers", "[unit][aca]") {
         CHECK(next == "https://x/files?skip=1");
     }
     SECTION("malformed listings") {
-        for (const char* body : {"", "{}", "{\"value\": 1}", "{\"value\": [1]}",
-                                 "{\"value\": [{\"properties\": {\"size\": 1}}]}"}) {
+        for (const char* body : {"", "{}", R"({"value": 1})", R"({"value": [1]})",
+                                 R"({"value": [{"properties": {"size": 1}}]})"}) {
             CAPTURE(body);
             FileListing listing;
             parse_file_listing(body, ApiGeneration::kLegacy, listing);

@@ -16,7 +16,7 @@ using namespace sandbench::backends;
 
 namespace {
 
-Milliseconds kLongTimeout{10'000};
+const Milliseconds kLongTimeout{10'000};
 
 class ThrowingSession final : public Session {
 public:
@@ -25,11 +25,13 @@ public:
     int closes = 0;
 
 protected:
-    Execution do_execute(std::string_view, Milliseconds) override {
+    Execution do_execute(std::string_view /*code*/, Milliseconds /*timeout*/) override {
         throw std::runtime_error("token=abcdef123456 leaked");
     }
-    Outcome do_upload(std::string_view, std::string_view) override { throw 42; }
-    Download do_download(std::string_view) override { throw std::runtime_error("download"); }
+    Outcome do_upload(std::string_view /*name*/, std::string_view /*bytes*/) override { throw 42; }
+    Download do_download(std::string_view /*name*/) override {
+        throw std::runtime_error("download");
+    }
     FileListing do_list_files() override { throw std::runtime_error("list"); }
     Outcome do_close() override {
         ++closes;

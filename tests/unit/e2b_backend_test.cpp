@@ -2,8 +2,8 @@
 // The E2B backend's pure parts: the NDJSON execution stream fed in every possible split, the
 // reading of Python reprs as JSON (and its agreement with the emulator's repr writer), and the
 // SDKs' URL rules.
-#include <stdlib.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -104,7 +104,7 @@ TEST_CASE("e2b stream: malformed streams keep what parsed", "[unit]") {
     }
     SECTION("no end_of_execution, and a last line without newline") {
         const Execution execution =
-            parse("{\"type\": \"result\", \"text\": \"3\", \"is_main_result\": true}", 6);
+            parse(R"({"type": "result", "text": "3", "is_main_result": true})", 6);
         CHECK(execution.status == Status::kBackendError);
         CHECK_THAT(execution.message, Contains("without end_of_execution"));
         CHECK(execution.result == 3);
@@ -198,8 +198,8 @@ TEST_CASE("e2b endpoints follow the SDK's rules", "[unit]") {
     const Endpoints from_env = resolve_endpoints(std::nullopt, std::nullopt, std::nullopt);
     CHECK(from_env.api_url == "https://api.self.hosted");
     CHECK(from_env.sandbox_base("iabc", kInterpreterPort, "", false) == "http://127.0.0.1:9");
-    const Endpoints explicit_ = resolve_endpoints("http://127.0.0.1:8/", std::nullopt, "x.y");
-    CHECK(explicit_.api_url == "http://127.0.0.1:8");
+    const Endpoints given = resolve_endpoints("http://127.0.0.1:8/", std::nullopt, "x.y");
+    CHECK(given.api_url == "http://127.0.0.1:8");
     ::unsetenv("E2B_DOMAIN");
     ::unsetenv("E2B_SANDBOX_URL");
 

@@ -5,13 +5,13 @@
 // sandbox forbids (network, writes outside /mnt/data, unbounded forking).
 #include "local/local_backend.hpp"
 
-#include <signal.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -339,7 +339,7 @@ TEST_CASE("local: a cell that breaks the kernel leaves a dead session and clear 
     }
     SECTION("killing the kernel between executions") {
         REQUIRE(::kill(pid, SIGKILL) == 0);
-        CHECK(eventually([&] { return !session->alive(); }));
+        CHECK(eventually([&session = session] { return !session->alive(); }));
     }
     CHECK_FALSE(session->alive());
     const Execution later = run(*session, "1 + 1");

@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <sstream>
 
@@ -18,6 +17,7 @@
 
 #include "sandbench/common/error.hpp"
 #include "sandbench/harness/summary_io.hpp"
+#include "support/temp_dir.hpp"
 #include "unit/report_fixture.hpp"
 
 using namespace sandbench::harness;
@@ -29,17 +29,7 @@ namespace fs = std::filesystem;
 
 const fs::path kGolden = fs::path(SANDBENCH_SOURCE_DIR) / "tests" / "golden";
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device random;
-        path = fs::temp_directory_path() / ("sandbench-report-test-" + std::to_string(random()));
-        fs::create_directories(path);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() { fs::remove_all(path); }
-};
+using sandbench_test::TempDir;
 
 std::string slurp(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -279,7 +269,7 @@ TEST_CASE("CSV fields are quoted as RFC 4180 says", "[unit][report]") {
     bool saw_extra = false;
     for (std::size_t i = 1; i < samples.size(); ++i) {
         const auto& message = samples[i][column("message")];
-        saw_quote = saw_quote || message == "expected stdout \"hello\", got \"hel,lo\"";
+        saw_quote = saw_quote || message == R"(expected stdout "hello", got "hel,lo")";
         saw_newline = saw_newline || message.find('\n') != std::string::npos;
         saw_http = saw_http || !samples[i][column("http_total_ms")].empty();
         saw_extra = saw_extra || samples[i][column("extra")] == "{\"output_truncated\":true}";

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 
 #include <catch2/catch.hpp>
@@ -17,6 +16,7 @@
 #include "sandbench/harness/run_context.hpp"
 #include "sandbench/harness/summary.hpp"
 #include "sandbench/harness/summary_io.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace sandbench::harness;
 using sandbench::backends::BackendSpec;
@@ -27,17 +27,7 @@ namespace {
 namespace fs = std::filesystem;
 
 /// A scratch directory removed at the end of the test.
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::random_device random;
-        path = fs::temp_directory_path() / ("sandbench-runner-test-" + std::to_string(random()));
-        fs::create_directories(path);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() { fs::remove_all(path); }
-};
+using sandbench_test::TempDir;
 
 Cell make_cell(int index, std::string code, std::vector<Expectation> expectations = {}) {
     Cell cell;
@@ -70,10 +60,12 @@ public:
     std::size_t seen = 0;
     std::atomic<bool>* stop = nullptr;
 
-    void on_run_start(const RunContext&, std::size_t total_steps) override { total = total_steps; }
+    void on_run_start(const RunContext& /*context*/, std::size_t total_steps) override {
+        total = total_steps;
+    }
     void on_skip(const SkippedWorkload& skip) override { skips.push_back(skip); }
     void on_step_start(const StepInfo& step) override { steps.push_back(step); }
-    void on_sample(const Sample&) override {
+    void on_sample(const Sample& /*sample*/) override {
         if (stop != nullptr && ++seen == stop_after_samples) {
             stop->store(true);
         }

@@ -360,6 +360,7 @@ TEST_CASE("thresholds are checked on every row they match, failing closed", "[un
     const auto comparison = sandbench::harness::compare_runs(base, next);
     const auto evaluate = [&comparison](const std::vector<std::string>& texts) {
         std::vector<Threshold> thresholds;
+        thresholds.reserve(texts.size());
         for (const auto& text : texts) {
             thresholds.push_back(parse_threshold(text));
         }

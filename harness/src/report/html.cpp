@@ -7,6 +7,7 @@
 // throughout; emulated backends carry a badge wherever their name appears.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -129,8 +130,8 @@ std::string distribution_chart(const Page& page, Scenario scenario, std::string_
         const SummaryRow* summary_row = nullptr;
     };
     std::vector<std::pair<std::string, std::vector<Row>>> groups;
-    double low = INFINITY;
-    double high = -INFINITY;
+    double low = std::numeric_limits<double>::infinity();
+    double high = -std::numeric_limits<double>::infinity();
     for (const auto& workload : page.workloads) {
         std::vector<Row> rows;
         for (const auto& backend : page.backends) {
@@ -173,7 +174,7 @@ std::string distribution_chart(const Page& page, Scenario scenario, std::string_
             body += row_label(page, row.backend, 18.0, centre + 4.0, kPlotLeft - 26.0);
             const auto& summary_row = *row.summary_row;
             // n and failures right of the plot, where long labels cannot run into them.
-            body += fmt::format("<text class=\"row-note{}\" x=\"{}\" y=\"{}\">n={}{}</text>",
+            body += fmt::format(R"(<text class="row-note{}" x="{}" y="{}">n={}{}</text>)",
                                 summary_row.failures > 0 ? " failed" : "", num(kPlotRight + 14),
                                 num(centre + 4), row.values.size(),
                                 summary_row.failures > 0
@@ -181,7 +182,7 @@ std::string distribution_chart(const Page& page, Scenario scenario, std::string_
                                     : "");
             if (row.values.empty()) {
                 body += fmt::format(
-                    "<text class=\"no-data\" x=\"{}\" y=\"{}\">no successful sample</text></g>",
+                    R"(<text class="no-data" x="{}" y="{}">no successful sample</text></g>)",
                     num(kPlotLeft + 6), num(centre + 4));
                 y += kRowHeight;
                 continue;
@@ -221,13 +222,12 @@ std::string distribution_chart(const Page& page, Scenario scenario, std::string_
             for (std::size_t i = 0; i < row.values.size(); ++i) {
                 // Golden-ratio jitter: deterministic, evenly spread, no two neighbours alike.
                 const double fraction = std::fmod(static_cast<double>(i) * 0.6180339887, 1.0);
-                body += fmt::format(
-                    "<circle class=\"point\" cx=\"{}\" cy=\"{}\" r=\"2.6\" fill=\"{}\"/>",
-                    num(scale(row.values[i])), num(centre + (fraction - 0.5) * 16.0), colour);
+                body += fmt::format(R"(<circle class="point" cx="{}" cy="{}" r="2.6" fill="{}"/>)",
+                                    num(scale(row.values[i])),
+                                    num(centre + (fraction - 0.5) * 16.0), colour);
             }
-            body +=
-                fmt::format("<line class=\"median\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>",
-                            num(scale(median)), num(centre - 9), num(centre + 9));
+            body += fmt::format(R"(<line class="median" x1="{0}" x2="{0}" y1="{1}" y2="{2}"/>)",
+                                num(scale(median)), num(centre - 9), num(centre + 9));
             body += "</g>";
             y += kRowHeight;
         }
@@ -245,6 +245,7 @@ std::string distribution_chart(const Page& page, Scenario scenario, std::string_
 /// Legend of the backends that have rows in a chart.
 std::string backend_legend(const Page& page, const std::vector<std::string>& backends, double y) {
     std::vector<svg::LegendItem> items;
+    items.reserve(backends.size());
     for (const auto& backend : backends) {
         items.push_back(
             {page.emulated(backend) ? backend + " (emulated)" : backend, page.colour(backend)});
@@ -295,14 +296,16 @@ std::string ecdf_chart(const Page& page, Scenario scenario, std::string_view pha
     std::string body = backend_legend(page, legend_backends, 16.0);
     for (std::size_t index = 0; index < panels.size(); ++index) {
         const auto& panel = panels[index];
-        const double px = kMargin + static_cast<double>(index % columns) * (panel_width + kGap);
-        const double py = kTop + static_cast<double>(index / columns) * (kPanelHeight + 14.0);
+        const std::size_t panel_column = index % columns;
+        const std::size_t panel_row = index / columns;
+        const double px = kMargin + static_cast<double>(panel_column) * (panel_width + kGap);
+        const double py = kTop + static_cast<double>(panel_row) * (kPanelHeight + 14.0);
         const double left = px + 38.0;
         const double right = px + panel_width - 8.0;
         const double top = py + 20.0;
         const double bottom = top + kPlotHeight;
-        double low = INFINITY;
-        double high = -INFINITY;
+        double low = std::numeric_limits<double>::infinity();
+        double high = -std::numeric_limits<double>::infinity();
         for (const auto& [backend, values] : panel.curves) {
             low = std::min(low, values.front());
             high = std::max(high, values.back());
@@ -313,9 +316,8 @@ std::string ecdf_chart(const Page& page, Scenario scenario, std::string_view pha
             "<g class=\"panel\"><text class=\"panel-title\" x=\"{}\" y=\"{}\">{}"
             "</text>",
             num(px), num(py + 12), escape(panel.workload));
-        body +=
-            fmt::format("<rect class=\"plot-bg\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
-                        num(left), num(top), num(right - left), num(kPlotHeight));
+        body += fmt::format(R"(<rect class="plot-bg" x="{}" y="{}" width="{}" height="{}"/>)",
+                            num(left), num(top), num(right - left), num(kPlotHeight));
         for (const double fraction : {0.0, 0.25, 0.5, 0.75, 1.0}) {
             body += fmt::format(
                 "<line class=\"{0}\" x1=\"{1}\" x2=\"{2}\" y1=\"{3}\" y2=\"{3}\"/>"
@@ -327,7 +329,7 @@ std::string ecdf_chart(const Page& page, Scenario scenario, std::string_view pha
         body += svg::x_axis(scale, top, bottom, "ms");
         for (const auto& [backend, values] : panel.curves) {
             // A step function: flat between samples, a jump of 1/n at each.
-            const double n = static_cast<double>(values.size());
+            const auto n = static_cast<double>(values.size());
             std::string path = fmt::format("M{},{}", num(scale(values.front())), num(y_of(0)));
             for (std::size_t i = 0; i < values.size(); ++i) {
                 const double x = scale(values[i]);
@@ -397,8 +399,10 @@ std::string cold_reused_chart(const Page& page) {
                     8.0, 16.0);
     for (std::size_t index = 0; index < panels.size(); ++index) {
         const auto& [workload, bars] = panels[index];
-        const double px = kMargin + static_cast<double>(index % columns) * (panel_width + kGap);
-        const double py = kTop + static_cast<double>(index / columns) * (panel_height + 10.0);
+        const std::size_t panel_column = index % columns;
+        const std::size_t panel_row = index / columns;
+        const double px = kMargin + static_cast<double>(panel_column) * (panel_width + kGap);
+        const double py = kTop + static_cast<double>(panel_row) * (panel_height + 10.0);
         const double left = px + 150.0;
         const double right = px + panel_width - 58.0;
         double high = 0.0;
@@ -429,7 +433,7 @@ std::string cold_reused_chart(const Page& page) {
                 const double bar_y = y + static_cast<double>(k) * (kBar + 2.0);
                 if (row == nullptr || !row->wall.median) {
                     body += fmt::format(
-                        "<text class=\"no-data\" x=\"{}\" y=\"{}\">{}: not measured</text>",
+                        R"(<text class="no-data" x="{}" y="{}">{}: not measured</text>)",
                         num(left + 4), num(bar_y + kBar - 2), pair[k].second);
                     continue;
                 }
@@ -453,14 +457,15 @@ std::string cold_reused_chart(const Page& page) {
                         num(x1), num(x2), num(cy), num(cy - 4), num(cy + 4));
                     label_x = std::max(label_x, x2);
                 }
-                body += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\">{}</text>",
+                body += fmt::format(R"(<text class="value" x="{}" y="{}">{}</text>)",
                                     num(label_x + 5), num(bar_y + kBar - 2), format_ms(median));
             }
             y += 2 * kBar + 14.0;
         }
         body += "</g>";
     }
-    const auto rows = static_cast<double>((panels.size() + columns - 1) / columns);
+    const std::size_t row_count = (panels.size() + columns - 1) / columns;
+    const auto rows = static_cast<double>(row_count);
     return svg::open(kTop + rows * (panel_height + 10.0), "cold-vs-reused",
                      "Cold vs reused: median time to all results, with 95% CI") +
            body + "</svg>";
@@ -570,7 +575,7 @@ std::string breakdown_chart(const Page& page) {
                 }
                 x += width;
             }
-            body += fmt::format("<text class=\"value\" x=\"{}\" y=\"{}\">{} ms</text>", num(x + 6),
+            body += fmt::format(R"(<text class="value" x="{}" y="{}">{} ms</text>)", num(x + 6),
                                 num(y + 13), format_ms(bar.total));
             y += 26.0;
         }
@@ -627,6 +632,7 @@ std::string failures_chart(const Page& page, const std::map<UnitKey, IterationOu
         return kColours[static_cast<std::size_t>(it - kinds.begin()) % kColours.size()];
     };
     std::vector<svg::LegendItem> legend;
+    legend.reserve(kinds.size());
     for (const auto& kind : kinds) {
         legend.push_back({kind, std::string(kind_colour(kind))});
     }

@@ -53,8 +53,8 @@ std::vector<ReportFormat> all_report_formats() {
 std::vector<ReportFormat> parse_report_formats(const std::vector<std::string>& names) {
     std::vector<ReportFormat> formats;
     for (const auto& name : names) {
-        const auto it = std::find_if(kFormatNames.begin(), kFormatNames.end(),
-                                     [&](const auto& entry) { return entry.name == name; });
+        const auto* const it = std::find_if(kFormatNames.begin(), kFormatNames.end(),
+                                            [&](const auto& entry) { return entry.name == name; });
         if (it == kFormatNames.end()) {
             throw UsageError(fmt::format(
                 "unknown report format '{}' (known: console, md, csv, json, html, gbench-json)",

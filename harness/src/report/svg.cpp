@@ -24,18 +24,17 @@ double nice_step(double value) {
 /// The 1-2-5 sequence value at or below (down) or at or above (up) `value`.
 double one_two_five(double value, bool up) {
     const double power = std::pow(10.0, std::floor(std::log10(value)));
-    const std::array<double, 4> factors{1.0, 2.0, 5.0, 10.0};
     if (up) {
-        for (const double factor : factors) {
+        for (const double factor : {1.0, 2.0, 5.0, 10.0}) {
             if (factor * power >= value * (1 - 1e-9)) {
                 return factor * power;
             }
         }
         return 10.0 * power;
     }
-    for (auto it = factors.rbegin(); it != factors.rend(); ++it) {
-        if (*it * power <= value * (1 + 1e-9)) {
-            return *it * power;
+    for (const double factor : {10.0, 5.0, 2.0, 1.0}) {
+        if (factor * power <= value * (1 + 1e-9)) {
+            return factor * power;
         }
     }
     return power;
@@ -149,8 +148,11 @@ std::vector<double> Scale::ticks() const {
         // Few decades: 1, 2, 5 of each; many: powers of ten only, so labels never collide.
         const std::vector<double> factors =
             decades <= 3.0 ? std::vector<double>{1, 2, 5} : std::vector<double>{1};
-        for (double power = std::pow(10.0, std::floor(std::log10(low_)));
-             power <= high_ * (1 + 1e-9); power *= 10.0) {
+        // Integer exponents, so that no rounding error accumulates from decade to decade.
+        const auto first = static_cast<int>(std::floor(std::log10(low_)));
+        const auto last = static_cast<int>(std::floor(std::log10(high_ * (1 + 1e-9))));
+        for (int exponent = first; exponent <= last; ++exponent) {
+            const double power = std::pow(10.0, exponent);
             for (const double factor : factors) {
                 const double tick = factor * power;
                 if (tick >= low_ * (1 - 1e-9) && tick <= high_ * (1 + 1e-9)) {
@@ -160,7 +162,10 @@ std::vector<double> Scale::ticks() const {
         }
         return ticks;
     }
-    for (double tick = low_; tick <= high_ + step_ * 1e-6; tick += step_) {
+    // The i-th tick from its index, not by repeated addition, so errors do not accumulate.
+    const auto count = static_cast<long>(std::floor((high_ - low_) / step_ + 1e-6));
+    for (long i = 0; i <= count; ++i) {
+        const double tick = low_ + static_cast<double>(i) * step_;
         ticks.push_back(std::abs(tick) < step_ * 1e-9 ? 0.0 : tick);
     }
     return ticks;
@@ -186,11 +191,11 @@ std::string x_axis(const Scale& scale, double top, double bottom, std::string_vi
             "<text class=\"tick\" x=\"{0}\" y=\"{3}\" text-anchor=\"middle\">{4}</text>",
             num(x), num(top), num(bottom), num(bottom + 15), escape(tick_label(tick)));
     }
-    out += fmt::format("<line class=\"baseline\" x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\"/>",
+    out += fmt::format(R"(<line class="baseline" x1="{0}" x2="{1}" y1="{2}" y2="{2}"/>)",
                        num(scale.range_start()), num(scale.range_end()), num(bottom));
     if (!title.empty()) {
         out += fmt::format(
-            "<text class=\"axis-title\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}{}</text>",
+            R"(<text class="axis-title" x="{}" y="{}" text-anchor="middle">{}{}</text>)",
             num((scale.range_start() + scale.range_end()) / 2.0), num(bottom + 33), escape(title),
             scale.log() ? " (log scale)" : "");
     }

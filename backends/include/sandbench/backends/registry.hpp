@@ -42,7 +42,7 @@ public:
     [[nodiscard]] const std::vector<BackendType>& types() const noexcept { return types_; }
 
 private:
-    std::vector<BackendType> types_;
+    std::vector<BackendType> types_{};
 };
 
 /// The registry of every backend type sandbench ships.

@@ -12,6 +12,8 @@ namespace sandbench::detail {
                                const char* file, int line) noexcept;
 }  // namespace sandbench::detail
 
+// A macro, not a function: it quotes the condition's text and its call site.
+// NOLINTNEXTLINE(cppcoreguidelines-macro-usage)
 #define SANDBENCH_CHECK(condition, message)                                               \
     do {                                                                                  \
         if (!(condition)) {                                                               \

@@ -31,9 +31,9 @@
 namespace sandbench::harness {
 
 struct RunDefaults {
-    std::optional<std::vector<std::string>> backends;
-    std::optional<std::vector<std::string>> workloads;
-    std::optional<std::vector<std::string>> scenarios;
+    std::optional<std::vector<std::string>> backends{};
+    std::optional<std::vector<std::string>> workloads{};
+    std::optional<std::vector<std::string>> scenarios{};
     std::optional<int> iterations;
     std::optional<int> warmup;
     std::optional<std::uint64_t> seed;
