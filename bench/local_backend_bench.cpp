@@ -42,22 +42,24 @@ using sandbench::backends::Milliseconds;
 
 const Milliseconds kTimeout{30'000};
 
+/// A local backend, or nullptr when it cannot start (bwrap missing, for example).
+std::unique_ptr<Backend> make_backend(bool bwrap) {
+    nlohmann::json config = nlohmann::json::object();
+    if (bwrap) {
+        config["isolation"] = "bwrap";
+    }
+    try {
+        return sandbench::backends::local::make_local_backend({"bench", "local", config});
+    } catch (const sandbench::Error&) {
+        return nullptr;
+    }
+}
+
 /// The backend, built once: its factory starts a probe kernel, which is not what is measured.
 Backend* local_backend(bool bwrap) {
-    static const auto make = [](bool sandboxed) -> std::unique_ptr<Backend> {
-        nlohmann::json config = nlohmann::json::object();
-        if (sandboxed) {
-            config["isolation"] = "bwrap";
-        }
-        try {
-            return sandbench::backends::local::make_local_backend({"bench", "local", config});
-        } catch (const sandbench::Error&) {
-            return nullptr;
-        }
-    };
-    static const std::unique_ptr<Backend> plain = make(false);
-    static const std::unique_ptr<Backend> sandboxed = make(true);
-    return bwrap ? sandboxed.get() : plain.get();
+    static const std::unique_ptr<Backend> kPlain = make_backend(false);
+    static const std::unique_ptr<Backend> kSandboxed = make_backend(true);
+    return bwrap ? kSandboxed.get() : kPlain.get();
 }
 
 std::string interpreter() {

@@ -122,8 +122,8 @@ std::string without_jwts(const std::string& text) {
     if (text.find("eyJ") == std::string::npos) {
         return text;
     }
-    static const std::regex jwt(R"(eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)?)");
-    return std::regex_replace(text, jwt, "***");
+    static const std::regex kJwt(R"(eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*)?)");
+    return std::regex_replace(text, kJwt, "***");
 }
 
 }  // namespace

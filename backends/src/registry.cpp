@@ -38,7 +38,7 @@ std::unique_ptr<Backend> BackendRegistry::create(const BackendSpec& spec) const 
 }
 
 const BackendRegistry& builtin_registry() {
-    static const BackendRegistry registry = [] {
+    static const BackendRegistry kRegistry = [] {
         BackendRegistry built;
         built.add({"local", "Persistent Python kernel in a subprocess, optionally under bubblewrap",
                    local::make_local_backend});
@@ -50,7 +50,7 @@ const BackendRegistry& builtin_registry() {
                    e2b::make_e2b_backend});
         return built;
     }();
-    return registry;
+    return kRegistry;
 }
 
 std::vector<BackendSpec> builtin_backend_specs() {

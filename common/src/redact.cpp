@@ -42,15 +42,15 @@ std::string redact(std::string_view text) {
             }
         }
     }
-    static const std::regex bearer(R"((Bearer\s+)[A-Za-z0-9._~+/=-]+)", std::regex::icase);
-    static const std::regex key_param(
+    static const std::regex kBearer(R"((Bearer\s+)[A-Za-z0-9._~+/=-]+)", std::regex::icase);
+    static const std::regex kKeyParam(
         R"(((?:api[_-]?key|token|secret|password)["']?\s*[=:]\s*["']?)[^&"'\s,}]+)",
         std::regex::icase);
     // A JWT (Entra access tokens are JWTs) is a secret even if nobody registered it.
-    static const std::regex jwt(R"(eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)");
-    result = std::regex_replace(result, bearer, "$1***");
-    result = std::regex_replace(result, jwt, "***");
-    result = std::regex_replace(result, key_param, "$1***");
+    static const std::regex kJwt(R"(eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)");
+    result = std::regex_replace(result, kBearer, "$1***");
+    result = std::regex_replace(result, kJwt, "***");
+    result = std::regex_replace(result, kKeyParam, "$1***");
     return result;
 }
 

@@ -156,7 +156,8 @@ FileResult list_into(int directory_fd, const std::string& relative, bool recursi
         Fd fd{
             ::openat(directory_fd, child.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)};
         if (fd.valid()) {
-            const std::string below = relative.empty() ? child : relative + "/" + child;
+            const std::string below =
+                relative.empty() ? child : fmt::format("{}/{}", relative, child);
             if (auto result = list_into(fd.get(), below, recursive, out); !result.ok()) {
                 return result;
             }

@@ -351,7 +351,7 @@ private:
     void control_plane(const httplib::Request& req, httplib::Response& res);
     void create_sandbox(const httplib::Request& req, httplib::Response& res, bool v2);
     void list_sandboxes(const httplib::Request& req, httplib::Response& res, bool v2);
-    void envd(Sandbox& sandbox, const httplib::Request& req, httplib::Response& res);
+    static void envd(Sandbox& sandbox, const httplib::Request& req, httplib::Response& res);
     static void filesystem_rpc(Sandbox& sandbox, const std::string& method,
                                const httplib::Request& req, httplib::Response& res);
     void interpreter(const std::shared_ptr<Sandbox>& sandbox, const httplib::Request& req,

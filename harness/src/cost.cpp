@@ -70,8 +70,7 @@ PriceFields read_fields(const nlohmann::json& table, const std::string& context)
             fields.billing = billing_from_string(text(key, value));
             if (!fields.billing) {
                 throw ConfigError(fmt::format(
-                    "{}.billing: expected \"free\", \"resource_time\" or \"session_time\"",
-                    context));
+                    R"({}.billing: expected "free", "resource_time" or "session_time")", context));
             }
         } else if (key == "granularity_s") {
             fields.granularity_s = number(key, value);
@@ -93,7 +92,7 @@ PriceFields read_fields(const nlohmann::json& table, const std::string& context)
             fields.confidence = confidence_from_string(text(key, value));
             if (!fields.confidence) {
                 throw ConfigError(fmt::format(
-                    "{}.confidence: expected \"exact\", \"estimated\" or \"unknown\"", context));
+                    R"({}.confidence: expected "exact", "estimated" or "unknown")", context));
             }
         } else if (key == "source") {
             fields.source = text(key, value);
@@ -382,7 +381,7 @@ CostReport estimate_costs(const Summary& summary, const PricingTable& pricing,
             estimate.emulated || (info != summary.context.backends.end() && info->emulated);
         const Price* price = pricing.find(estimate.backend, estimate.backend_type);
         if (price == nullptr) {
-            estimate.notes.push_back(
+            estimate.notes.emplace_back(
                 fmt::format("no pricing entry for backend type '{}': add [pricing.{}]",
                             estimate.backend_type, estimate.backend_type));
             report.estimates.push_back(std::move(estimate));
@@ -394,7 +393,7 @@ CostReport estimate_costs(const Summary& summary, const PricingTable& pricing,
             estimate.confidence = Confidence::kUnknown;
         }
         if (estimate.emulated) {
-            estimate.notes.push_back(
+            estimate.notes.emplace_back(
                 "emulated: the real service's prices applied to lifetimes measured on a local "
                 "emulator");
         }
@@ -428,7 +427,7 @@ CostReport estimate_costs(const Summary& summary, const PricingTable& pricing,
             step_ms = *reused_execute + reused_download.value_or(0.0);
         } else if (cold_execute) {
             step_ms = *cold_execute;
-            estimate.notes.push_back(
+            estimate.notes.emplace_back(
                 "no reused scenario measured: later executions assumed as slow as a cold one");
         }
         if (step_ms) {
@@ -438,7 +437,7 @@ CostReport estimate_costs(const Summary& summary, const PricingTable& pricing,
                 lifetime_ms = *session + (k - 1.0) * *step_ms + idle_ms;
             } else {
                 lifetime_ms = k * *step_ms + idle_ms;
-                estimate.notes.push_back(
+                estimate.notes.emplace_back(
                     "no cold session measured: the lifetime leaves out create and close (a lower "
                     "bound)");
             }
@@ -454,10 +453,10 @@ CostReport estimate_costs(const Summary& summary, const PricingTable& pricing,
             estimate.reused = reused;
         }
         if (!estimate.cold && !estimate.reused) {
-            estimate.notes.push_back("no session lifetime measured: nothing to price");
+            estimate.notes.emplace_back("no session lifetime measured: nothing to price");
         }
         if (!price->note.empty()) {
-            estimate.notes.push_back(price->note);
+            estimate.notes.emplace_back(price->note);
         }
         report.estimates.push_back(std::move(estimate));
     }

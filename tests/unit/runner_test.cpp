@@ -24,8 +24,6 @@ using sandbench::backends::Milliseconds;
 
 namespace {
 
-namespace fs = std::filesystem;
-
 /// A scratch directory removed at the end of the test.
 using sandbench_test::TempDir;
 

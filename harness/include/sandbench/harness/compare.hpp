@@ -35,7 +35,8 @@ struct RowKey {
     Scenario scenario = Scenario::kCold;
     std::string phase;
 
-    auto operator<=>(const RowKey&) const = default;
+    // clang-tidy 14 reads the defaulted <=>'s comparison with 0 as a null pointer constant.
+    auto operator<=>(const RowKey&) const = default;  // NOLINT(modernize-use-nullptr)
 };
 
 /// "backend/workload/scenario/phase", the name a breach message gives a row.
