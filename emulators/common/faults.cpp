@@ -29,7 +29,18 @@ constexpr std::array<KindName, 6> kKindNames{{
     {"malformed", FaultKind::kMalformed},
 }};
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
+double parse_number(std::string_view number, std::string_view what, std::string_view spec) {
+    const auto value = parse_non_negative(number);
+    if (!value) {
+        throw UsageError(fmt::format("fault or latency '{}': {} '{}' is not a non-negative number",
+                                     spec, what, number));
+    }
+    return *value;
+}
+
+}  // namespace
+
+std::vector<std::string_view> split_spec(std::string_view text, char separator) {
     std::vector<std::string_view> parts;
     while (!text.empty()) {
         const auto end = text.find(separator);
@@ -42,17 +53,14 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
     return parts;
 }
 
-double parse_number(std::string_view number, std::string_view what, std::string_view spec) {
+std::optional<double> parse_non_negative(std::string_view number) {
     double value = 0;
     const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
     if (error != std::errc{} || end != number.data() + number.size() || value < 0) {
-        throw UsageError(fmt::format("fault or latency '{}': {} '{}' is not a non-negative number",
-                                     spec, what, number));
+        return std::nullopt;
     }
     return value;
 }
-
-}  // namespace
 
 FaultRule parse_fault_rule(std::string_view text) {
     FaultRule rule;
@@ -86,7 +94,7 @@ FaultRule parse_fault_rule(std::string_view text) {
             throw UsageError(fmt::format("fault '{}': rate must be from 0 to 1", text));
         }
     } else if (selector.starts_with('#')) {
-        for (const auto position : split(selector.substr(1), ',')) {
+        for (const auto position : split_spec(selector.substr(1), ',')) {
             const auto value = parse_number(position, "position", text);
             if (value < 1) {
                 throw UsageError(fmt::format("fault '{}': positions start at 1", text));
@@ -96,7 +104,7 @@ FaultRule parse_fault_rule(std::string_view text) {
     } else {
         rule.rate = 1.0;  // no selector: every matching request
     }
-    for (const auto option : split(options, ',')) {
+    for (const auto option : split_spec(options, ',')) {
         const auto equals = option.find('=');
         const auto key = option.substr(0, equals);
         const auto value = equals == std::string_view::npos ? "" : option.substr(equals + 1);
@@ -116,7 +124,7 @@ FaultRule parse_fault_rule(std::string_view text) {
 
 LatencyProfile parse_latency_profile(std::string_view text) {
     LatencyProfile profile;
-    for (const auto option : split(text, ',')) {
+    for (const auto option : split_spec(text, ',')) {
         const auto equals = option.find('=');
         const auto key = option.substr(0, equals);
         if (equals == std::string_view::npos) {

@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 
 #include <fmt/format.h>
 
 #include "sandbench/common/error.hpp"
+#include "sandbench/emulators/faults.hpp"
 
 namespace sandbench::emulators::e2b {
 namespace {
@@ -40,27 +40,13 @@ std::string repr_string(std::string_view text) {
     return out;
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-    std::vector<std::string_view> parts;
-    while (!text.empty()) {
-        const auto end = text.find(separator);
-        parts.push_back(text.substr(0, end));
-        if (end == std::string_view::npos) {
-            break;
-        }
-        text.remove_prefix(end + 1);
-    }
-    return parts;
-}
-
 double parse_number(std::string_view number, std::string_view spec) {
-    double value = 0;
-    const auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), value);
-    if (error != std::errc{} || end != number.data() + number.size() || value < 0) {
+    const auto value = parse_non_negative(number);
+    if (!value) {
         throw UsageError(
             fmt::format("stream fault '{}': '{}' is not a non-negative number", spec, number));
     }
-    return value;
+    return *value;
 }
 
 }  // namespace
@@ -149,7 +135,7 @@ StreamFaultRule parse_stream_fault(std::string_view text) {
         }
         return rule;
     }
-    for (const auto position : split(selector, ',')) {
+    for (const auto position : split_spec(selector, ',')) {
         const double value = parse_number(position, text);
         if (value < 1) {
             throw UsageError(fmt::format("stream fault '{}': positions start at 1", text));

@@ -108,12 +108,13 @@ std::optional<std::string> machine_warning(const ComparedRun& base, const Compar
     if (!base.context.is_object() || !current.context.is_object()) {
         return std::nullopt;
     }
+    // "?" is a field the run did not record; "" one it could not read. Neither is compared.
+    const auto known = [](const std::string& text) { return text != "?" && !text.empty(); };
     std::vector<std::string> differences;
     for (const auto* key : {"cpu_model", "cpus", "build_type"}) {
         const std::string before = context_text(base.context, key);
         const std::string after = context_text(current.context, key);
-        // "" is what a run writes when it could not read the field: unknown, like "?".
-        if (before != after && before != "?" && after != "?" && !before.empty() && !after.empty()) {
+        if (before != after && known(before) && known(after)) {
             differences.push_back(fmt::format("{} {} vs {}", key, before, after));
         }
     }

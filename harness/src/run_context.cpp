@@ -17,6 +17,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "sandbench/common/text.hpp"
 #include "sandbench/common/version.hpp"
 
 namespace sandbench::harness {
@@ -76,15 +77,8 @@ CpuInfo parse_cpuinfo(std::string_view cpuinfo) {
         if (colon == std::string_view::npos) {
             continue;
         }
-        const auto trimmed = [](std::string_view text) {
-            const auto first = text.find_first_not_of(" \t");
-            if (first == std::string_view::npos) {
-                return std::string_view{};
-            }
-            return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-        };
-        const std::string_view key = trimmed(line.substr(0, colon));
-        const std::string_view value = trimmed(line.substr(colon + 1));
+        const std::string_view key = trim(line.substr(0, colon));
+        const std::string_view value = trim(line.substr(colon + 1));
         if (key == "model name" && info.model.empty()) {
             info.model = value;
         } else if (key == "cpu MHz" && !have_mhz) {

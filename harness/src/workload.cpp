@@ -20,6 +20,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sandbench/common/error.hpp"
+#include "sandbench/common/text.hpp"
 
 namespace sandbench::harness {
 namespace {
@@ -52,14 +53,6 @@ bool is_identifier_char(char c) {
 std::string_view trim_right(std::string_view text) {
     while (!text.empty() && is_space(text.back())) {
         text.remove_suffix(1);
-    }
-    return text;
-}
-
-std::string_view trim(std::string_view text) {
-    text = trim_right(text);
-    while (!text.empty() && is_space(text.front())) {
-        text.remove_prefix(1);
     }
     return text;
 }

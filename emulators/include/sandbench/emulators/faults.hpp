@@ -66,6 +66,12 @@ struct FaultRule {
 /// Parses "allocation_ms=300,request_ms=20,jitter_ms=5". Throws sandbench::UsageError.
 [[nodiscard]] LatencyProfile parse_latency_profile(std::string_view text);
 
+// Pieces of the fault texts, shared with the E2B emulator's stream faults (e2b/wire.hpp).
+/// The parts of `text` between separators ("a,b" -> a, b); none for an empty text.
+[[nodiscard]] std::vector<std::string_view> split_spec(std::string_view text, char separator);
+/// The whole of `number` as a non-negative decimal, or nullopt.
+[[nodiscard]] std::optional<double> parse_non_negative(std::string_view number);
+
 /// Decides, per request, whether a fault fires. Thread-safe.
 class FaultInjector {
 public:
