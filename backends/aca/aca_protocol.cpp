@@ -6,10 +6,11 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
-#include <random>
 #include <vector>
 
 #include <fmt/format.h>
+
+#include "sandbench/common/random_id.hpp"
 
 namespace sandbench::backends::aca {
 namespace {
@@ -275,24 +276,7 @@ std::optional<ApiVersion> parse_api_version(std::string_view text) {
 }
 
 std::string generate_identifier(std::string_view prefix) {
-    thread_local std::mt19937_64 random{std::random_device{}()};
-    std::array<unsigned char, 16> bytes{};
-    for (std::size_t i = 0; i < bytes.size(); i += 8) {
-        auto word = random();
-        for (std::size_t j = 0; j < 8; ++j, word >>= 8U) {
-            bytes[i + j] = static_cast<unsigned char>(word & 0xFFU);
-        }
-    }
-    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0FU) | 0x40U);  // version 4
-    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3FU) | 0x80U);  // RFC 4122 variant
-    std::string uuid(prefix);
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) {
-            uuid += '-';
-        }
-        uuid += fmt::format("{:02x}", bytes[i]);
-    }
-    return uuid;
+    return std::string(prefix) + random_uuid();
 }
 
 std::optional<std::string> invalid_identifier(std::string_view identifier) {

@@ -47,31 +47,9 @@ constexpr std::string_view kAzureCliName = "azure-cli";
 /// More output than a token's JSON can take means something else is running.
 constexpr std::size_t kMaxOutputBytes = std::size_t{1} << 20U;
 
-struct Pipe {
-    Fd read;
-    Fd write;
-};
-
-/// A close-on-exec pipe, both ends above the standard descriptors. Close-on-exec, because a
-/// process another thread starts meanwhile would otherwise inherit the write end and hold off the
-/// end of file this code waits for; above 2, so that binding the child's stdout and stderr never
-/// overwrites an end that a later binding still needs. dup2() in the child clears the flag on the
-/// copies it makes.
-Pipe make_pipe() {
-    std::array<int, 2> fds{};
-    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
-        throw std::system_error(errno, std::generic_category(), "pipe2");
-    }
-    Pipe pipe{Fd{fds[0]}, Fd{fds[1]}};
-    for (Fd* end : {&pipe.read, &pipe.write}) {
-        const int moved = ::fcntl(end->get(), F_DUPFD_CLOEXEC, 3);
-        if (moved < 0) {
-            throw std::system_error(errno, std::generic_category(), "fcntl(F_DUPFD_CLOEXEC)");
-        }
-        *end = Fd{moved};
-    }
-    return pipe;
-}
+/// Above the standard descriptors, so that binding the child's stdout and stderr never overwrites
+/// a pipe end that a later binding still needs (see make_cloexec_pipe).
+constexpr int kLowestPipeFd = 3;
 
 /// Runs in the forked child before exec (async-signal-safe calls only): a process group of its
 /// own, so that a time-out kills what `az` started too (it is a script running Python).
@@ -95,8 +73,8 @@ ProcessResult run_process(const std::string& program, const std::vector<std::str
                           std::chrono::seconds timeout) {
     ProcessResult result;
     const auto deadline = SteadyClock::now() + timeout;
-    Pipe out = make_pipe();
-    Pipe err = make_pipe();
+    Pipe out = make_cloexec_pipe(kLowestPipeFd);
+    Pipe err = make_cloexec_pipe(kLowestPipeFd);
     std::error_code spawn_error;
     bp::child child(bp::exe = program, bp::args = arguments, bp::std_in < bp::null,
                     bp::posix::fd.bind(STDOUT_FILENO, out.write.get()),

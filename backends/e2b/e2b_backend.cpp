@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -22,6 +21,7 @@
 #include "http/outcome.hpp"
 #include "sandbench/backends/config_reader.hpp"
 #include "sandbench/common/error.hpp"
+#include "sandbench/common/random_id.hpp"
 #include "sandbench/common/redact.hpp"
 
 namespace sandbench::backends::e2b {
@@ -67,16 +67,6 @@ struct SandboxRef {
     std::string traffic_access_token;
     std::string envd_version;
 };
-
-std::string random_hex(std::size_t length) {
-    static thread_local std::mt19937_64 random{std::random_device{}()};
-    std::string out;
-    while (out.size() < length) {
-        out += fmt::format("{:016x}", random());
-    }
-    out.resize(length);
-    return out;
-}
 
 Request api_request(const Settings& settings, Method method, const std::string& path) {
     Request request;
@@ -126,17 +116,6 @@ std::optional<json> parse_json(const std::string& body) {
         return std::nullopt;
     }
     return parsed;
-}
-
-std::optional<std::string> invalid_file_name(std::string_view name) {
-    if (name.empty() || name == "." || name == "..") {
-        return fmt::format("'{}' is not a file name", name);
-    }
-    if (name.find_first_of("/\\") != std::string_view::npos ||
-        name.find('\0') != std::string_view::npos) {
-        return fmt::format("file name '{}' must not contain a path separator or NUL", name);
-    }
-    return std::nullopt;
 }
 
 /// The retry policy of calls that clean up after a failure: not measured, and a sandbox left
@@ -416,11 +395,6 @@ Execution E2BSession::do_execute(std::string_view code, Milliseconds timeout) {
 
 Outcome E2BSession::do_upload(std::string_view name, std::string_view bytes) {
     Outcome outcome;
-    if (auto problem = invalid_file_name(name)) {
-        outcome.status = Status::kBackendError;
-        outcome.message = std::move(*problem);
-        return outcome;
-    }
     if (refuse_if_dead(outcome)) {
         return outcome;
     }
@@ -450,11 +424,6 @@ Outcome E2BSession::do_upload(std::string_view name, std::string_view bytes) {
 
 Download E2BSession::do_download(std::string_view name) {
     Download download;
-    if (auto problem = invalid_file_name(name)) {
-        download.status = Status::kBackendError;
-        download.message = std::move(*problem);
-        return download;
-    }
     if (refuse_if_dead(download)) {
         return download;
     }

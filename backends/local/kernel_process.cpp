@@ -43,30 +43,11 @@ constexpr std::size_t kStderrTail = 2000;
 /// Exit code of a child whose set-up (setsid, dropping privileges) failed before exec.
 constexpr int kChildSetupFailed = 126;
 
-/// Moves `fd` to a number of at least 10, close-on-exec. Binding the child's fds 1 to 4 then
-/// never overwrites a descriptor that a later binding still needs.
-Fd above_stdio(Fd fd) {
-    const int moved = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 10);
-    if (moved < 0) {
-        throw std::system_error(errno, std::generic_category(), "fcntl(F_DUPFD_CLOEXEC)");
-    }
-    return Fd{moved};
-}
-
-struct Pipe {
-    Fd read;
-    Fd write;
-};
-
-/// A close-on-exec pipe: Boost.Process's pipe is inheritable, so a kernel started at the same
-/// time by another thread would hold our ends and hide this kernel's death (no end of file).
-Pipe make_pipe() {
-    std::array<int, 2> fds{};
-    if (::pipe2(fds.data(), O_CLOEXEC) != 0) {
-        throw std::system_error(errno, std::generic_category(), "pipe2");
-    }
-    return {above_stdio(Fd{fds[0]}), above_stdio(Fd{fds[1]})};
-}
+/// The kernel's pipe ends are numbered at least this: binding the child's fds 1 to 4 then never
+/// overwrites a descriptor that a later binding still needs. Close-on-exec, because Boost.Process's
+/// pipe is inheritable, so a kernel started at the same time by another thread would hold our ends
+/// and hide this kernel's death (no end of file).
+constexpr int kLowestPipeFd = 10;
 
 void set_nonblocking(const Fd& fd) {
     const int flags = ::fcntl(fd.get(), F_GETFL);
@@ -266,10 +247,10 @@ KernelProcess::~KernelProcess() { kill(); }
 
 KernelStart KernelProcess::start(const LaunchSpec& spec, std::size_t output_limit,
                                  std::chrono::milliseconds startup_timeout) {
-    Pipe request = make_pipe();
-    Pipe reply = make_pipe();
-    Pipe out = make_pipe();
-    Pipe err = make_pipe();
+    Pipe request = make_cloexec_pipe(kLowestPipeFd);
+    Pipe reply = make_cloexec_pipe(kLowestPipeFd);
+    Pipe out = make_cloexec_pipe(kLowestPipeFd);
+    Pipe err = make_cloexec_pipe(kLowestPipeFd);
     std::vector<std::string> entries;
     entries.reserve(spec.environment.size());
     for (const auto& [name, value] : spec.environment) {

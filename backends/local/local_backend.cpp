@@ -99,25 +99,6 @@ std::string errno_text(int error) {
     return std::error_code(error, std::generic_category()).message();
 }
 
-std::optional<std::string> invalid_file_name(std::string_view name) {
-    if (name.empty()) {
-        return "a file name must not be empty";
-    }
-    if (name == "." || name == "..") {
-        return fmt::format("'{}' is not a file name", name);
-    }
-    if (name.find_first_of("/\\") != std::string_view::npos) {
-        return fmt::format("file name '{}' must not contain a path separator", name);
-    }
-    if (name.find('\0') != std::string_view::npos) {
-        return "a file name must not contain NUL";
-    }
-    if (name.size() > 255) {
-        return "a file name must not exceed 255 bytes";
-    }
-    return std::nullopt;
-}
-
 /// Opens a direct child of the data directory without following a symlink (a cell could plant
 /// one pointing anywhere on the host) and insists on a regular file (a FIFO would block).
 Fd open_regular(const fs::path& path, int flags, std::string& problem) {
@@ -310,21 +291,12 @@ void LocalSession::fill_output(Execution& execution, CapturedStream& out,
 
 Outcome LocalSession::do_upload(std::string_view name, std::string_view bytes) {
     Outcome outcome;
-    if (auto problem = invalid_file_name(name)) {
-        outcome.status = Status::kBackendError;
-        outcome.message = std::move(*problem);
-        return outcome;
-    }
     std::string problem;
     const Fd fd =
         open_regular(data_dir_ / std::string{name}, O_WRONLY | O_CREAT | O_TRUNC, problem);
-    std::size_t written = 0;
-    while (fd.valid() && problem.empty() && written < bytes.size()) {
-        const ssize_t now = ::write(fd.get(), bytes.data() + written, bytes.size() - written);
-        if (now >= 0) {
-            written += static_cast<std::size_t>(now);
-        } else if (errno != EINTR) {
-            problem = errno_text(errno);
+    if (fd.valid() && problem.empty()) {
+        if (const int error = write_all(fd, bytes); error != 0) {
+            problem = errno_text(error);
         }
     }
     if (fd.valid() && problem.empty() && settings_->run_as &&
@@ -340,22 +312,11 @@ Outcome LocalSession::do_upload(std::string_view name, std::string_view bytes) {
 
 Download LocalSession::do_download(std::string_view name) {
     Download download;
-    if (auto problem = invalid_file_name(name)) {
-        download.status = Status::kBackendError;
-        download.message = std::move(*problem);
-        return download;
-    }
     std::string problem;
     const Fd fd = open_regular(data_dir_ / std::string{name}, O_RDONLY, problem);
-    std::array<char, 1U << 16U> buffer{};
-    while (fd.valid() && problem.empty()) {
-        const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
-        if (got > 0) {
-            download.bytes.append(buffer.data(), static_cast<std::size_t>(got));
-        } else if (got == 0) {
-            break;
-        } else if (errno != EINTR) {
-            problem = errno_text(errno);
+    if (fd.valid() && problem.empty()) {
+        if (const int error = read_to_end(fd, download.bytes); error != 0) {
+            problem = errno_text(error);
         }
     }
     if (!problem.empty()) {

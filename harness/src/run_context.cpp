@@ -7,16 +7,16 @@
 #include <array>
 #include <charconv>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>  // getloadavg (glibc declares it in stdlib.h)
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "git_revision.hpp"
+#include "sandbench/common/random_id.hpp"
 #include "sandbench/common/text.hpp"
 #include "sandbench/common/version.hpp"
 
@@ -26,35 +26,6 @@ namespace {
 std::string utc_timestamp(std::string_view format) {
     const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     return fmt::format(fmt::runtime(format), fmt::gmtime(now));
-}
-
-/// First line a shell command prints, or "" when it fails. Only for fixed, trusted commands.
-std::string first_line_of(const char* command) {
-    std::array<char, 256> buffer{};
-    std::string line;
-    if (std::FILE* pipe = popen(command, "r")) {
-        if (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) {
-            line = buffer.data();
-        }
-        if (pclose(pipe) != 0) {
-            return "";
-        }
-    }
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) {
-        line.pop_back();
-    }
-    return line;
-}
-
-std::string git_revision() {
-    const std::string revision =
-        first_line_of("git -C '" SANDBENCH_SOURCE_DIR "' rev-parse --short HEAD 2>/dev/null");
-    if (revision.empty()) {
-        return "unknown";
-    }
-    const std::string dirty = first_line_of(
-        "git -C '" SANDBENCH_SOURCE_DIR "' status --porcelain --untracked-files=no 2>/dev/null");
-    return dirty.empty() ? revision : revision + "-dirty";
 }
 
 std::string read_file_or_empty(const char* path) {
@@ -95,8 +66,7 @@ CpuInfo parse_cpuinfo(std::string_view cpuinfo) {
 }
 
 std::string make_run_id() {
-    std::random_device device;
-    return fmt::format("{}-{:04x}", utc_timestamp("{:%Y%m%dT%H%M%SZ}"), device() & 0xffffU);
+    return fmt::format("{}-{}", utc_timestamp("{:%Y%m%dT%H%M%SZ}"), random_hex(4));
 }
 
 RunContext capture_run_context(std::string run_id) {
@@ -126,7 +96,7 @@ RunContext capture_run_context(std::string run_id) {
     context.build_type = "debug";
 #endif
     context.sandbench_version = kVersion;
-    context.git_revision = git_revision();
+    context.git_revision = std::string(kBuiltFromRevision);
     std::array<double, 3> load{};
     if (getloadavg(load.data(), static_cast<int>(load.size())) == static_cast<int>(load.size())) {
         context.load_average.assign(load.begin(), load.end());

@@ -2,11 +2,11 @@
 #include "sandbench/harness/summary.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <tuple>
 
 #include <fmt/format.h>
 
+#include "sandbench/common/atomic_file.hpp"
 #include "sandbench/common/error.hpp"
 
 namespace sandbench::harness {
@@ -229,20 +229,7 @@ nlohmann::json to_json(const Summary& summary) {
 }
 
 void write_summary(const Summary& summary, const std::filesystem::path& file) {
-    auto temporary = file;
-    temporary += ".tmp";
-    {
-        std::ofstream out(temporary);
-        out << to_json(summary).dump(2) << '\n';
-        if (!out) {
-            throw IoError(fmt::format("cannot write {}", temporary.string()));
-        }
-    }
-    std::error_code error;
-    std::filesystem::rename(temporary, file, error);
-    if (error) {
-        throw IoError(fmt::format("cannot write {}: {}", file.string(), error.message()));
-    }
+    write_file_atomically(file, to_json(summary).dump(2) + '\n');
 }
 
 }  // namespace sandbench::harness

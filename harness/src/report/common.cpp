@@ -2,7 +2,6 @@
 #include "report/common.hpp"
 
 #include <algorithm>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -234,23 +233,6 @@ std::string billing_text(const Price& price) {
                                granularity, minimum);
     }
     return "";
-}
-
-void write_file_atomically(const std::filesystem::path& file, std::string_view text) {
-    auto temporary = file;
-    temporary += ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::binary);
-        out.write(text.data(), static_cast<std::streamsize>(text.size()));
-        if (!out) {
-            throw IoError(fmt::format("cannot write {}", temporary.string()));
-        }
-    }
-    std::error_code error;
-    std::filesystem::rename(temporary, file, error);
-    if (error) {
-        throw IoError(fmt::format("cannot write {}: {}", file.string(), error.message()));
-    }
 }
 
 }  // namespace sandbench::harness::report_detail

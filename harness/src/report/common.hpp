@@ -56,7 +56,4 @@ namespace sandbench::harness::report_detail {
 /// Billing unit and rate in words: "per vCPU-second and GiB-second (2 vCPU, 2 GiB)".
 [[nodiscard]] std::string billing_text(const Price& price);
 
-/// Replaces the file atomically: writes `file`.tmp, then renames. Throws IoError.
-void write_file_atomically(const std::filesystem::path& file, std::string_view text);
-
 }  // namespace sandbench::harness::report_detail

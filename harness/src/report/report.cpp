@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "report/common.hpp"
+#include "sandbench/common/atomic_file.hpp"
 #include "sandbench/common/error.hpp"
 #include "sandbench/harness/console_report.hpp"
 
