@@ -5,6 +5,7 @@
 #include <exception>
 #include <utility>
 
+#include "sandbench/common/file_name.hpp"
 #include "sandbench/common/redact.hpp"
 
 namespace sandbench::backends {
@@ -39,6 +40,17 @@ Result guarded(Call&& call) noexcept {
     }
 }
 
+/// A call the session answers itself, without asking the backend.
+template <typename Result>
+Result refused(std::string_view why) {
+    Result result;
+    result.status = Status::kBackendError;
+    result.message = std::string(why);
+    return result;
+}
+
+constexpr std::string_view kClosed = "session is closed";
+
 }  // namespace
 
 std::string_view to_string(Status status) noexcept {
@@ -61,23 +73,39 @@ std::optional<Status> status_from_string(std::string_view text) noexcept {
 
 Execution Session::execute(std::string_view code, Milliseconds timeout) noexcept {
     if (closed_) {
-        Execution closed;
-        closed.status = Status::kBackendError;
-        closed.message = "session is closed";
-        return closed;
+        return refused<Execution>(kClosed);
     }
     return guarded<Execution>([&] { return do_execute(code, timeout); });
 }
 
 Outcome Session::upload(std::string_view name, std::string_view bytes) noexcept {
-    return guarded<Outcome>([&] { return do_upload(name, bytes); });
+    if (closed_) {
+        return refused<Outcome>(kClosed);
+    }
+    return guarded<Outcome>([&] {
+        if (auto problem = invalid_file_name(name)) {
+            return refused<Outcome>(*problem);
+        }
+        return do_upload(name, bytes);
+    });
 }
 
 Download Session::download(std::string_view name) noexcept {
-    return guarded<Download>([&] { return do_download(name); });
+    if (closed_) {
+        return refused<Download>(kClosed);
+    }
+    return guarded<Download>([&] {
+        if (auto problem = invalid_file_name(name)) {
+            return refused<Download>(*problem);
+        }
+        return do_download(name);
+    });
 }
 
 FileListing Session::list_files() noexcept {
+    if (closed_) {
+        return refused<FileListing>(kClosed);
+    }
     return guarded<FileListing>([&] { return do_list_files(); });
 }
 

@@ -11,6 +11,7 @@
 #include "sandbench/backends/config_reader.hpp"
 #include "sandbench/backends/registry.hpp"
 #include "sandbench/common/error.hpp"
+#include "sandbench/common/file_name.hpp"
 
 using namespace sandbench::backends;
 
@@ -48,6 +49,33 @@ protected:
 
 private:
     BackendInfo info_{"throwing", "throwing", "", {}, false, {}};
+};
+
+/// Counts the calls that reach the implementation and answers each with success.
+class CountingSession final : public Session {
+public:
+    [[nodiscard]] std::string id() const override { return "counting"; }
+    [[nodiscard]] bool alive() const noexcept override { return true; }
+    int calls = 0;
+
+protected:
+    Execution do_execute(std::string_view /*code*/, Milliseconds /*timeout*/) override {
+        ++calls;
+        return {};
+    }
+    Outcome do_upload(std::string_view /*name*/, std::string_view /*bytes*/) override {
+        ++calls;
+        return {};
+    }
+    Download do_download(std::string_view /*name*/) override {
+        ++calls;
+        return {};
+    }
+    FileListing do_list_files() override {
+        ++calls;
+        return {};
+    }
+    Outcome do_close() override { return {}; }
 };
 
 std::unique_ptr<Backend> make_fake(nlohmann::json config = nlohmann::json::object()) {
@@ -153,10 +181,6 @@ TEST_CASE("the registry and config reader reject unknown names and keys", "[unit
                       Catch::Contains("'create_ms' must be a number"));
     CHECK_THROWS_WITH(make_fake({{"fail_create_every", -1}}), Catch::Contains("from 0 to"));
 
-    BackendRegistry registry;
-    registry.add({"a", "", nullptr});
-    CHECK_THROWS_AS(registry.add({"a", "", nullptr}), std::logic_error);
-
     const nlohmann::json config{{"mode", "x"}};
     ConfigReader reader("backend 't'", config);
     CHECK_THROWS_WITH(reader.get_choice("mode", "a", {"a", "b"}), Catch::Contains("one of: a, b"));
@@ -171,4 +195,43 @@ TEST_CASE("built-in backend specs have unique names of registered types", "[unit
         CHECK(std::any_of(types.begin(), types.end(),
                           [&](const auto& type) { return type.type == spec.type; }));
     }
+}
+
+TEST_CASE("a closed session refuses every call but close, before the backend sees it",
+          "[unit][backend]") {
+    CountingSession session;
+    CHECK(session.upload("a.txt", "x").ok());
+    CHECK(session.calls == 1);
+    CHECK(session.close().ok());
+
+    const auto upload = session.upload("a.txt", "x");
+    const auto download = session.download("a.txt");
+    const auto listing = session.list_files();
+    const auto execution = session.execute("1", kLongTimeout);
+    for (const Outcome* outcome :
+         {static_cast<const Outcome*>(&upload), static_cast<const Outcome*>(&download),
+          static_cast<const Outcome*>(&listing), static_cast<const Outcome*>(&execution)}) {
+        CHECK(outcome->status == Status::kBackendError);
+        CHECK(outcome->message == "session is closed");
+    }
+    CHECK(session.calls == 1);
+    CHECK(session.close().ok());  // still idempotent
+}
+
+TEST_CASE("file names are checked once, for every backend, before the backend sees them",
+          "[unit][backend]") {
+    CountingSession session;
+    for (const std::string& name :
+         std::vector<std::string>{"", ".", "..", "../escape", "a/b", "a\\b",
+                                  std::string("nul\0x", 5), "tab\tx", std::string(256, 'n')}) {
+        const auto upload = session.upload(name, "x");
+        CHECK(upload.status == Status::kBackendError);
+        CHECK(upload.message == sandbench::invalid_file_name(name).value_or("accepted"));
+        CHECK(session.download(name).status == Status::kBackendError);
+    }
+    CHECK(session.calls == 0);
+    CHECK(session.upload(std::string(255, 'n'), "x").ok());
+    CHECK(session.upload("data.csv", "x").ok());
+    CHECK(session.download(".hidden").ok());
+    CHECK(session.calls == 3);
 }

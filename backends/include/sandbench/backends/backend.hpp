@@ -124,6 +124,9 @@ struct BackendInfo {
 };
 
 /// One sandbox. Public methods never throw; a session is cold until its first execution returned.
+/// Once closed, a session refuses every call but close() with "session is closed"; file calls
+/// check the name against the one contract (sandbench/common/file_name.hpp) before the backend
+/// sees it, so every backend refuses the same names with the same message.
 class Session {
 public:
     Session() = default;
@@ -135,7 +138,8 @@ public:
 
     /// Runs `code` like a notebook cell: state persists between calls of one session.
     [[nodiscard]] Execution execute(std::string_view code, Milliseconds timeout) noexcept;
-    /// Stores `bytes` as `name` in the session's data directory (/mnt/data on ACA).
+    /// Stores `bytes` as `name` (a file name, not a path) in the session's data directory
+    /// (/mnt/data on ACA).
     [[nodiscard]] Outcome upload(std::string_view name, std::string_view bytes) noexcept;
     [[nodiscard]] Download download(std::string_view name) noexcept;
     [[nodiscard]] FileListing list_files() noexcept;
@@ -151,6 +155,7 @@ public:
 
 protected:
     /// Implementations: may throw; the wrapper turns an exception into Status::kBackendError.
+    /// They are never called on a closed session, and do_upload / do_download get valid names.
     virtual Execution do_execute(std::string_view code, Milliseconds timeout) = 0;
     virtual Outcome do_upload(std::string_view name, std::string_view bytes) = 0;
     virtual Download do_download(std::string_view name) = 0;
