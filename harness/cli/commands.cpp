@@ -7,6 +7,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "sandbench/backends/registry.hpp"
 #include "sandbench/common/error.hpp"
 #include "sandbench/common/redact.hpp"
 #include "sandbench/common/version.hpp"
@@ -26,6 +27,10 @@ void configure_logging(const GlobalOptions& global) {
 }
 
 }  // namespace
+
+harness::BackendCatalog builtin_catalog() {
+    return {backends::builtin_registry(), backends::builtin_backend_specs()};
+}
 
 harness::Config load_config_if_any(const GlobalOptions& global) {
     return global.config_path.empty() ? harness::Config{}

@@ -51,6 +51,9 @@ void write_run_reports(const harness::Config& config, const harness::Summary& su
                        const std::vector<harness::Sample>& samples,
                        const std::filesystem::path& directory);
 
+/// The backends sandbench ships (sandbench/backends/registry.hpp), as the harness sees them.
+[[nodiscard]] harness::BackendCatalog builtin_catalog();
+
 /// The --config file, or an empty config when none was given.
 [[nodiscard]] harness::Config load_config_if_any(const GlobalOptions& global);
 /// The workload directory from --workloads-dir or the default. Throws UsageError if missing.

@@ -49,7 +49,7 @@ int command_exec(const GlobalOptions& global, const ExecOptions& options) {
         code = read_all(std::cin);
     }
     const auto config = load_config_if_any(global);
-    auto specs = harness::resolve_backends({options.backend}, config);
+    auto specs = harness::resolve_backends({options.backend}, config, builtin_catalog());
     const auto emulators = start_emulators_for(specs);
     const auto backend = backends::builtin_registry().create(specs.front());
 

@@ -12,7 +12,7 @@ int command_list(const GlobalOptions& global, const std::string& what) {
     if (what == "backends") {
         const auto config = load_config_if_any(global);
         fmt::print("{:<16} {:<8} {}\n", "name", "type", "description / settings");
-        for (const auto& spec : harness::known_backends(config)) {
+        for (const auto& spec : harness::known_backends(config, builtin_catalog())) {
             std::string description;
             for (const auto& type : backends::builtin_registry().types()) {
                 if (type.type == spec.type) {

@@ -90,7 +90,7 @@ int command_run(const GlobalOptions& global, const RunOptions& options) {
                          : config.run.backends
                              ? *config.run.backends
                              : std::vector<std::string>{"local", "local-bwrap", "aca", "e2b"};
-    auto specs = harness::resolve_backends(backend_names, config);
+    auto specs = harness::resolve_backends(backend_names, config, builtin_catalog());
 
     harness::RunPlan plan;
     const auto workload_names = !options.workloads.empty() ? options.workloads

@@ -11,13 +11,10 @@
 
 #include "sandbench/common/error.hpp"
 #include "sandbench/harness/cost.hpp"
+#include "toml_document.hpp"
 
 namespace sandbench::harness {
 namespace {
-
-std::string where(const std::string& source, const toml::source_region& region) {
-    return fmt::format("{}:{}:{}", source, region.begin.line, region.begin.column);
-}
 
 /// TOML values become JSON so that backend factories see one settings type.
 nlohmann::json to_json_value(const toml::node& node) {
@@ -90,24 +87,18 @@ T number(const toml::node& node, const std::string& context, T min, T max) {
 }  // namespace
 
 Config parse_config(std::string_view text, const std::string& source_name) {
-    toml::table root;
-    try {
-        root = toml::parse(text, source_name);
-    } catch (const toml::parse_error& error) {
-        throw ConfigError(
-            fmt::format("{}: {}", where(source_name, error.source()), error.description()));
-    }
+    const toml::table root = parse_toml(text, source_name);
     Config config;
     for (const auto& [key, node] : root) {
-        const std::string context = where(source_name, node.source());
+        const std::string context = toml_location(source_name, node.source());
         if (key == "run") {
             const auto* table = node.as_table();
             if (table == nullptr) {
                 throw ConfigError(fmt::format("{}: [run] must be a table", context));
             }
             for (const auto& [run_key, value] : *table) {
-                const std::string at =
-                    fmt::format("{}: run.{}", where(source_name, value.source()), run_key.str());
+                const std::string at = fmt::format(
+                    "{}: run.{}", toml_location(source_name, value.source()), run_key.str());
                 if (run_key == "backends") {
                     config.run.backends = string_list(value, at);
                 } else if (run_key == "workloads") {
@@ -140,7 +131,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                 throw ConfigError(fmt::format("{}: [backends] must be a table", context));
             }
             for (const auto& [name, settings] : *table) {
-                const auto at = where(source_name, settings.source());
+                const auto at = toml_location(source_name, settings.source());
                 const auto* backend = settings.as_table();
                 if (backend == nullptr) {
                     throw ConfigError(
@@ -162,7 +153,7 @@ Config parse_config(std::string_view text, const std::string& source_name) {
                 throw ConfigError(fmt::format("{}: [pricing] must be a table", context));
             }
             for (const auto& [name, settings] : *table) {
-                const auto at = where(source_name, settings.source());
+                const auto at = toml_location(source_name, settings.source());
                 if (!settings.is_table()) {
                     throw ConfigError(
                         fmt::format("{}: [pricing.{}] must be a table", at, name.str()));
@@ -193,10 +184,21 @@ std::filesystem::path default_workloads_directory() {
     if (const char* directory = std::getenv("SANDBENCH_WORKLOADS")) {
         return directory;
     }
+    // An installed sandbench: <prefix>/bin/sandbench and <prefix>/share/sandbench/workloads.
+    std::error_code error;
+    const auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
+    if (!error) {
+        auto installed =
+            executable.parent_path().parent_path() / "share" / "sandbench" / "workloads";
+        if (std::filesystem::is_directory(installed, error)) {
+            return installed;
+        }
+    }
     return std::filesystem::path(SANDBENCH_SOURCE_DIR) / "workloads";
 }
 
-std::vector<backends::BackendSpec> known_backends(const Config& config) {
+std::vector<backends::BackendSpec> known_backends(const Config& config,
+                                                  const BackendCatalog& catalog) {
     std::vector<backends::BackendSpec> known = config.backends;
     auto add = [&](backends::BackendSpec spec) {
         const bool present = std::any_of(known.begin(), known.end(),
@@ -205,18 +207,19 @@ std::vector<backends::BackendSpec> known_backends(const Config& config) {
             known.push_back(std::move(spec));
         }
     };
-    for (auto& spec : backends::builtin_backend_specs()) {
-        add(std::move(spec));
+    for (const auto& spec : catalog.builtin_instances) {
+        add(spec);
     }
-    for (const auto& type : backends::builtin_registry().types()) {
+    for (const auto& type : catalog.registry.types()) {
         add({type.type, type.type, nlohmann::json::object()});
     }
     return known;
 }
 
 std::vector<backends::BackendSpec> resolve_backends(const std::vector<std::string>& names,
-                                                    const Config& config) {
-    const auto known = known_backends(config);
+                                                    const Config& config,
+                                                    const BackendCatalog& catalog) {
+    const auto known = known_backends(config, catalog);
     std::vector<backends::BackendSpec> specs;
     for (const auto& name : names) {
         const auto it = std::find_if(known.begin(), known.end(),

@@ -15,6 +15,7 @@
 
 #include "sandbench/common/error.hpp"
 #include "sandbench/harness/console_report.hpp"
+#include "toml_document.hpp"
 
 namespace sandbench::harness {
 namespace {
@@ -325,16 +326,12 @@ std::string condition_text(const Threshold& threshold) {
                        threshold.bound);
 }
 
-std::string where(const std::string& source, const toml::source_region& region) {
-    return fmt::format("{}:{}:{}", source, region.begin.line, region.begin.column);
-}
-
 /// A `{expr = "...", phase = "..."}` entry of a thresholds file.
 Threshold threshold_from_table(const toml::table& table, const std::string& source_name) {
     const auto* expr = table.get("expr");
     if (expr == nullptr || !expr->is_string()) {
         throw ConfigError(fmt::format("{}: a threshold table needs expr = \"...\"",
-                                      where(source_name, table.source())));
+                                      toml_location(source_name, table.source())));
     }
     Threshold threshold = parse_threshold(expr->as_string()->get());
     for (const auto& [key, value] : table) {
@@ -343,7 +340,7 @@ Threshold threshold_from_table(const toml::table& table, const std::string& sour
         }
         if (!is_scope_key(key.str())) {
             throw ConfigError(fmt::format("{}: unknown key '{}' (known: expr, {})",
-                                          where(source_name, key.source()), key.str(),
+                                          toml_location(source_name, key.source()), key.str(),
                                           kKnownScopeKeys));
         }
         std::string text;
@@ -355,8 +352,8 @@ Threshold threshold_from_table(const toml::table& table, const std::string& sour
         } else if (key == "significant" && value.is_boolean()) {
             text = value.as_boolean()->get() ? "true" : "false";
         } else {
-            throw ConfigError(fmt::format("{}: {} must be {}", where(source_name, value.source()),
-                                          key.str(),
+            throw ConfigError(fmt::format("{}: {} must be {}",
+                                          toml_location(source_name, value.source()), key.str(),
                                           is_size_key(key.str()) ? "a number of milliseconds"
                                           : key == "significant" ? "true"
                                                                  : "a string"));
@@ -365,7 +362,8 @@ Threshold threshold_from_table(const toml::table& table, const std::string& sour
             if (problem.ends_with("twice in the scope")) {
                 problem = fmt::format("{} is given both here and in expr", key.str());
             }
-            throw ConfigError(fmt::format("{}: {}", where(source_name, value.source()), problem));
+            throw ConfigError(
+                fmt::format("{}: {}", toml_location(source_name, value.source()), problem));
         }
     }
     const std::string scope = scope_text(threshold.scope);
@@ -544,27 +542,21 @@ Threshold parse_threshold(std::string_view text) {
 
 std::vector<Threshold> parse_thresholds_file(std::string_view text,
                                              const std::string& source_name) {
-    toml::table root;
-    try {
-        root = toml::parse(text, source_name);
-    } catch (const toml::parse_error& error) {
-        throw ConfigError(
-            fmt::format("{}: {}", where(source_name, error.source()), error.description()));
-    }
+    const toml::table root = parse_toml(text, source_name);
     std::vector<Threshold> thresholds;
     for (const auto& [key, node] : root) {
         if (key != "thresholds") {
             throw ConfigError(fmt::format("{}: unknown key '{}' (known: thresholds)",
-                                          where(source_name, key.source()), key.str()));
+                                          toml_location(source_name, key.source()), key.str()));
         }
         const auto* list = node.as_array();
         if (list == nullptr) {
             throw ConfigError(fmt::format(
                 "{}: thresholds must be a list of expressions or {{expr = \"...\", ...}} tables",
-                where(source_name, node.source())));
+                toml_location(source_name, node.source())));
         }
         for (const auto& entry : *list) {
-            const std::string at = where(source_name, entry.source());
+            const std::string at = toml_location(source_name, entry.source());
             try {
                 if (const auto* expression = entry.as_string()) {
                     thresholds.push_back(parse_threshold(expression->get()));

@@ -11,7 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "fake/fake_backend.hpp"
-#include "sandbench/backends/registry.hpp"
+#include "sandbench/backends/backend_registry.hpp"
 #include "sandbench/common/error.hpp"
 #include "sandbench/harness/run_context.hpp"
 #include "sandbench/harness/summary.hpp"
@@ -77,7 +77,7 @@ struct Harness {
     std::atomic<bool> stop{false};
 
     void add_fake(std::string name, nlohmann::json config = nlohmann::json::object()) {
-        backends.push_back(sandbench::backends::builtin_registry().create(
+        backends.push_back(sandbench::backends::fake::make_fake_backend(
             BackendSpec{std::move(name), "fake", std::move(config)}));
     }
 

@@ -26,7 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sandbench/backends/registry.hpp"
+#include "sandbench/backends/backend_registry.hpp"
 
 namespace sandbench::harness {
 
@@ -42,7 +42,8 @@ struct RunDefaults {
 };
 
 struct Config {
-    std::vector<backends::BackendSpec> backends;  ///< from the file, in file order
+    /// From the file, in name order (toml++ keeps a table's keys sorted, not in file order).
+    std::vector<backends::BackendSpec> backends;
     RunDefaults run;
     /// [pricing.<type or backend name>] tables as JSON, checked but not yet applied: the cost
     /// model applies them over the built-in pricing table (apply_pricing in cost.hpp).
@@ -54,15 +55,25 @@ struct Config {
 [[nodiscard]] Config load_config(const std::filesystem::path& file);
 [[nodiscard]] Config parse_config(std::string_view text, const std::string& source_name);
 
-/// Resolves backend names: instances from the config first, then built-in instances, then a
-/// bare type name with default settings. Throws UsageError naming the known backends.
-[[nodiscard]] std::vector<backends::BackendSpec> resolve_backends(
-    const std::vector<std::string>& names, const Config& config);
+/// The backends a run can name: the registry of types and the instances that exist without a
+/// config file. The CLI passes the built-ins (sandbench/backends/registry.hpp); tests pass their
+/// own, so the harness never links a concrete backend.
+struct BackendCatalog {
+    const backends::BackendRegistry& registry;
+    std::vector<backends::BackendSpec> builtin_instances;
+};
 
-/// Where the shipped workloads live: $SANDBENCH_WORKLOADS, else the source tree's workloads/.
+/// Resolves backend names: instances from the config first, then the catalog's instances, then
+/// a bare type name with default settings. Throws UsageError naming the known backends.
+[[nodiscard]] std::vector<backends::BackendSpec> resolve_backends(
+    const std::vector<std::string>& names, const Config& config, const BackendCatalog& catalog);
+
+/// Where the shipped workloads live: $SANDBENCH_WORKLOADS, else share/sandbench/workloads beside
+/// the installed binary (`<prefix>/bin/../share/...`), else the source tree's workloads/.
 [[nodiscard]] std::filesystem::path default_workloads_directory();
 
 /// Every backend name `resolve_backends` accepts, for listings and messages.
-[[nodiscard]] std::vector<backends::BackendSpec> known_backends(const Config& config);
+[[nodiscard]] std::vector<backends::BackendSpec> known_backends(const Config& config,
+                                                                const BackendCatalog& catalog);
 
 }  // namespace sandbench::harness
