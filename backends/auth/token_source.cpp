@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "auth/sources.hpp"
+#include "sandbench/common/check.hpp"
 #include "sandbench/common/error.hpp"
 #include "sandbench/common/redact.hpp"
 
@@ -278,12 +279,9 @@ void validate(const CredentialOptions& options) {
 CachedCredential::CachedCredential(std::unique_ptr<TokenSource> source,
                                    std::chrono::seconds refresh_margin, Clock clock)
     : source_(std::move(source)), refresh_margin_(refresh_margin), clock_(std::move(clock)) {
-    if (!source_) {
-        throw std::invalid_argument("CachedCredential needs a token source");
-    }
-    if (refresh_margin_ < std::chrono::seconds::zero()) {
-        throw std::invalid_argument("CachedCredential's refresh margin must not be negative");
-    }
+    SANDBENCH_CHECK(source_ != nullptr, "CachedCredential needs a token source");
+    SANDBENCH_CHECK(refresh_margin_ >= std::chrono::seconds::zero(),
+                    "CachedCredential's refresh margin must not be negative");
 }
 
 std::string_view CachedCredential::source_name() const noexcept { return source_->name(); }

@@ -7,7 +7,6 @@
 #include "sandbench/harness/statistics.hpp"
 
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +17,8 @@
 #include <random>
 #include <span>
 #include <vector>
+
+#include "sandbench/common/check.hpp"
 
 namespace sandbench::harness {
 namespace {
@@ -35,7 +36,7 @@ constexpr double kSupportTolerance = 1e-9;
 /// Median of an ascending, non-empty range; the mean of the two middle values for even sizes
 /// (numpy.median's convention, which matches the "linear" percentile at 0.5).
 double median_of_sorted(std::span<const double> sorted) {
-    assert(!sorted.empty());
+    SANDBENCH_CHECK(!sorted.empty(), "the median of no values");
     const std::size_t half = sorted.size() / 2;
     if (sorted.size() % 2 == 1) {
         return sorted[half];
@@ -89,7 +90,7 @@ std::optional<ConfidenceInterval> bootstrap_median_ci(std::span<const double> so
 /// non-empty. The lower middle of an even-sized range is the largest element left of the upper
 /// middle once nth_element has partitioned around it.
 double median_in_place(std::vector<double>& values) {
-    assert(!values.empty());
+    SANDBENCH_CHECK(!values.empty(), "a statistic of no values");
     const auto half = static_cast<std::ptrdiff_t>(values.size() / 2);
     const auto upper = values.begin() + half;
     std::nth_element(values.begin(), upper, values.end());
@@ -105,7 +106,7 @@ double median_in_place(std::vector<double>& values) {
 /// std::mt19937_64's output is fixed by the standard: this keeps the bootstrap reproducible
 /// across standard libraries, not only run to run.
 std::size_t uniform_index(std::mt19937_64& rng, std::size_t bound) {
-    assert(bound > 0);
+    SANDBENCH_CHECK(bound > 0, "a random index below 0");
     const std::uint64_t range = bound;
     // `limit` is a multiple of `range`, so draws below it hit every residue equally often;
     // draws at or above it would favour small indices and are redrawn (chance < range / 2^64).
@@ -121,8 +122,8 @@ std::size_t uniform_index(std::mt19937_64& rng, std::size_t bound) {
 // Hyndman & Fan (1996), "Sample Quantiles in Statistical Packages", definition 7: the value at
 // virtual index fraction * (n - 1), interpolated linearly between its neighbours.
 double percentile_of_sorted(std::span<const double> sorted, double fraction) {
-    assert(!sorted.empty());
-    assert(fraction >= 0.0 && fraction <= 1.0);
+    SANDBENCH_CHECK(!sorted.empty(), "a percentile of no values");
+    SANDBENCH_CHECK(fraction >= 0.0 && fraction <= 1.0, "a percentile outside 0 to 1");
     if (sorted.empty()) {
         return std::numeric_limits<double>::quiet_NaN();
     }

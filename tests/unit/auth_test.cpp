@@ -33,6 +33,7 @@
 #include "auth/token_source.hpp"
 #include "sandbench/common/error.hpp"
 #include "sandbench/common/redact.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace sandbench::backends;
 using namespace sandbench::backends::auth;
@@ -40,6 +41,7 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using sandbench_test::TempDir;
 using SystemClock = std::chrono::system_clock;
 
 namespace {
@@ -107,49 +109,13 @@ private:
     std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
 };
 
-/// A fresh directory under the system's temporary directory, removed with its content.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "sandbench-auth-XXXXXX");
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error("mkdtemp failed");
-        }
-        path_ = pattern;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    TempDir(TempDir&&) = delete;
-    TempDir& operator=(TempDir&&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-
-    [[nodiscard]] std::string path() const { return path_.string(); }
-    [[nodiscard]] std::string file(const std::string& name) const {
-        return (path_ / name).string();
-    }
-
-    /// Writes an executable shell script.
-    std::string script(const std::string& name, const std::string& body) const {
-        auto target = file(name);
-        std::ofstream(target) << "#!/bin/sh\n" << body;
-        ::chmod(target.c_str(), 0755);
-        return target;
-    }
-
-    [[nodiscard]] std::string read(const std::string& name) const {
-        std::ifstream in(file(name));
-        return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    }
-    [[nodiscard]] bool exists(const std::string& name) const {
-        return std::filesystem::exists(path_ / name);
-    }
-
-private:
-    std::filesystem::path path_;
-};
+/// Writes an executable shell script into `dir`; returns its path.
+std::string write_script(const TempDir& dir, const std::string& name, const std::string& body) {
+    auto target = dir.file(name);
+    std::ofstream(target) << "#!/bin/sh\n" << body;
+    ::chmod(target.c_str(), 0755);
+    return target;
+}
 
 /// A fake `az` that records its arguments in args.txt, counts its runs in runs.txt, prints
 /// `stdout_text` and `stderr_text`, and exits with `code`.
@@ -159,7 +125,7 @@ std::string fake_az(const TempDir& dir, const std::string& stdout_text,
                                dir.file("runs.txt") + "'\ncat <<'SANDBENCH_EOF'\n" + stdout_text +
                                "\nSANDBENCH_EOF\ncat >&2 <<'SANDBENCH_EOF'\n" + stderr_text +
                                "\nSANDBENCH_EOF\nexit " + std::to_string(code) + "\n";
-    return dir.script("az", script);
+    return write_script(dir, "az", script);
 }
 
 std::size_t runs_of(const TempDir& dir) {
@@ -743,7 +709,7 @@ TEST_CASE("azure cli: runs az from PATH with the documented arguments", "[unit][
     const TempDir dir;
     const auto expires_on = epoch_in(1h);
     fake_az(dir, cli_success(kCliToken, expires_on));
-    environment.prepend_path(dir.path());
+    environment.prepend_path(dir.path.string());
 
     auto options = loopback_options("azure-cli");
     options.az_path = "az";
@@ -781,7 +747,7 @@ TEST_CASE("azure cli: expiresOn is read as local time when expires_on is absent"
     fake_az(dir,
             json{{"accessToken", kCliToken}, {"expiresOn", text.data()}, {"tokenType", "Bearer"}}
                 .dump());
-    environment.prepend_path(dir.path());
+    environment.prepend_path(dir.path.string());
     auto options = loopback_options("azure-cli");
     options.az_path = "az";
 
@@ -794,7 +760,7 @@ TEST_CASE("azure cli: expiresOn is read as local time when expires_on is absent"
 TEST_CASE("azure cli: failures are one redacted line", "[unit][auth]") {
     const ScopedEnvironment environment;
     const TempDir dir;
-    environment.prepend_path(dir.path());
+    environment.prepend_path(dir.path.string());
     auto options = loopback_options("azure-cli");
     options.az_path = "az";
 
@@ -854,7 +820,7 @@ TEST_CASE("azure cli: a hanging az is killed at the time limit", "[unit][auth]")
     const ScopedEnvironment environment;
     const TempDir dir;
     // The child sleep holds stdout open: only killing the process group ends the wait.
-    const auto az = dir.script("az", "sleep 30 &\nsleep 30\n");
+    const auto az = write_script(dir, "az", "sleep 30 &\nsleep 30\n");
     auto options = loopback_options("azure-cli");
     options.az_path = az;
     options.az_timeout = 1s;

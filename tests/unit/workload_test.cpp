@@ -12,6 +12,9 @@
 #include <catch2/catch.hpp>
 
 #include "sandbench/common/error.hpp"
+#include "support/temp_dir.hpp"
+
+using sandbench_test::TempDir;
 
 namespace {
 
@@ -46,33 +49,6 @@ std::string parse_error(std::string_view text) {
 }
 
 std::string at_line(int line) { return "dir/t.py:" + std::to_string(line) + ": "; }
-
-/// A scratch directory removed at the end of the test.
-class TempDir {
-public:
-    TempDir() {
-        const auto base = fs::temp_directory_path() / "sandbench-workload-test";
-        fs::create_directories(base);
-        for (int i = 0;; ++i) {
-            path_ = base / std::to_string(i);
-            if (fs::create_directory(path_)) {
-                break;
-            }
-        }
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    TempDir(TempDir&&) = delete;
-    TempDir& operator=(TempDir&&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    [[nodiscard]] const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 void write_file(const fs::path& file, std::string_view text) {
     std::ofstream out(file, std::ios::binary);
@@ -395,7 +371,7 @@ TEST_CASE("a notebook without code cells is an error", "[unit]") {
 
 TEST_CASE("load_workload reads files and reports unreadable ones", "[unit]") {
     const TempDir dir;
-    const auto file = dir.path() / "my_load.py";
+    const auto file = dir.path / "my_load.py";
     write_file(file, "\xEF\xBB\xBF# %%\nprint('x')\n");
     const auto workload = load_workload(file);
     CHECK(workload.name == "my_load");
@@ -403,8 +379,8 @@ TEST_CASE("load_workload reads files and reports unreadable ones", "[unit]") {
     REQUIRE(workload.cells.size() == 1);
     CHECK(workload.cells[0].code == "print('x')");
 
-    CHECK_THROWS_WITH(load_workload(dir.path() / "missing.py"), Contains("missing.py: no such"));
-    CHECK_THROWS_AS(load_workload(dir.path()), WorkloadError);
+    CHECK_THROWS_WITH(load_workload(dir.path / "missing.py"), Contains("missing.py: no such"));
+    CHECK_THROWS_AS(load_workload(dir.path), WorkloadError);
 
     write_file(file, "# ---\n# bad: 1\n# ---\n# %%\n1\n");
     CHECK_THROWS_WITH(load_workload(file), StartsWith(file.string() + ":2: "));
@@ -615,17 +591,17 @@ TEST_CASE("check_cell: every failed expectation is reported", "[unit]") {
 
 TEST_CASE("WorkloadCatalog lists notebooks and loads them by name or path", "[unit]") {
     const TempDir dir;
-    fs::create_directory(dir.path() / "data");
-    write_file(dir.path() / "beta.py", "# %%\nprint('b')\n");
-    write_file(dir.path() / "alpha.py", "# %%\nprint('a')\n");
-    write_file(dir.path() / "README.md", "# not a workload\n");
-    write_file(dir.path() / ".hidden.py", "# %%\n1\n");
-    write_file(dir.path() / "data" / "helper.py", "# %%\n1\n");
-    const WorkloadCatalog catalog(dir.path());
+    fs::create_directory(dir.path / "data");
+    write_file(dir.path / "beta.py", "# %%\nprint('b')\n");
+    write_file(dir.path / "alpha.py", "# %%\nprint('a')\n");
+    write_file(dir.path / "README.md", "# not a workload\n");
+    write_file(dir.path / ".hidden.py", "# %%\n1\n");
+    write_file(dir.path / "data" / "helper.py", "# %%\n1\n");
+    const WorkloadCatalog catalog(dir.path);
 
     CHECK(catalog.names() == std::vector<std::string>{"alpha", "beta"});
-    CHECK(catalog.directory() == dir.path());
-    CHECK(catalog.data_directory() == dir.path() / "data");
+    CHECK(catalog.directory() == dir.path);
+    CHECK(catalog.data_directory() == dir.path / "data");
 
     const auto alpha = catalog.load("alpha");
     CHECK(alpha.name == "alpha");
@@ -633,10 +609,10 @@ TEST_CASE("WorkloadCatalog lists notebooks and loads them by name or path", "[un
 
     SECTION("by path, also outside the directory") {
         const TempDir other;
-        write_file(other.path() / "mine.py", "# %%\nprint('m')\n");
-        const auto mine = catalog.load((other.path() / "mine.py").string());
+        write_file(other.path / "mine.py", "# %%\nprint('m')\n");
+        const auto mine = catalog.load((other.path / "mine.py").string());
         CHECK(mine.name == "mine");
-        CHECK(catalog.load((dir.path() / "beta.py").string()).name == "beta");
+        CHECK(catalog.load((dir.path / "beta.py").string()).name == "beta");
     }
     SECTION("unknown names list the known ones") {
         CHECK_THROWS_AS(catalog.load("gamma"), UsageError);
@@ -648,7 +624,7 @@ TEST_CASE("WorkloadCatalog lists notebooks and loads them by name or path", "[un
         CHECK_THROWS_WITH(catalog.load("nowhere/x.py"), Contains("no such file"));
     }
     SECTION("an empty catalog says where it looked") {
-        const WorkloadCatalog empty(dir.path() / "data" / "none");
+        const WorkloadCatalog empty(dir.path / "data" / "none");
         CHECK(empty.names().empty());
         CHECK_THROWS_WITH(empty.load("x"), Contains("no workloads in"));
     }
