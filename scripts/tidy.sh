@@ -15,6 +15,7 @@ build=build/tidy
 cmake --preset tidy >/dev/null
 # The only generated headers; the build graph names them by path.
 ninja -C "$build" harness/generated/pricing_table.hpp harness/generated/git_revision.hpp \
+    harness/generated/html_report_css.hpp \
     backends/local/generated/local/kernel_script.hpp >/dev/null
 
 if (($# == 0)); then
