@@ -30,6 +30,7 @@
 #include "sandbench/backends/config_reader.hpp"
 #include "sandbench/common/error.hpp"
 #include "sandbench/common/version.hpp"
+#include "sandbench/emulators/server_thread.hpp"
 
 namespace sandbench::emulators {
 namespace aca {
@@ -89,25 +90,8 @@ AcaEmulator::AcaEmulator(const EmulatorOptions& options, Settings settings)
     configure_server();
     install_handlers();
 
-    int port = options.port;
-    if (port == 0) {
-        port = server_.bind_to_any_port(options.host);
-    } else if (!server_.bind_to_port(options.host, port)) {
-        port = -1;
-    }
-    if (port <= 0) {
-        throw IoError(
-            fmt::format("ACA emulator: cannot listen on {}:{}", options.host, options.port));
-    }
-    const std::string host =
-        options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
-    endpoint_ = fmt::format("http://{}:{}{}", host, port, pool_path());
-    server_thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // stop() before the accept loop runs would be lost, and the thread never joined.
-    const auto deadline = SteadyClock::now() + std::chrono::seconds{10};
-    while (!server_.is_running() && SteadyClock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds{1});
-    }
+    listener_.emplace(server_, options.host, options.port, "ACA emulator");
+    endpoint_ = listener_->base_url() + pool_path();
 }
 
 void AcaEmulator::configure_server() {
@@ -174,9 +158,8 @@ void AcaEmulator::stop() noexcept {
     if (stopped_.exchange(true)) {
         return;
     }
-    server_.stop();
-    if (server_thread_.joinable()) {
-        server_thread_.join();
+    if (listener_) {
+        listener_->stop();
     }
     std::vector<std::thread> workers;
     {

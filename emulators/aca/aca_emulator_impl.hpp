@@ -30,6 +30,7 @@
 #include "aca_session_pool.hpp"
 #include "aca_wire.hpp"
 #include "sandbench/backends/backend.hpp"
+#include "sandbench/emulators/server_thread.hpp"
 
 namespace sandbench::emulators::aca {
 
@@ -176,7 +177,7 @@ private:
     std::unique_ptr<backends::Backend> kernels_;
     std::unique_ptr<SessionPool> pool_;
     httplib::Server server_;
-    std::thread server_thread_;
+    std::optional<ServerThread> listener_;  ///< set last in the constructor
     std::string endpoint_;
     std::atomic<bool> stopped_{false};
 
