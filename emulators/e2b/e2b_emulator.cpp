@@ -28,6 +28,7 @@
 #include "local/local_backend.hpp"
 #include "sandbench/backends/config_reader.hpp"
 #include "sandbench/common/error.hpp"
+#include "sandbench/emulators/server_thread.hpp"
 #include "sandbox.hpp"
 #include "wire.hpp"
 
@@ -377,7 +378,7 @@ private:
     FaultInjector faults_;
     e2b::StreamFaults stream_faults_;
     httplib::Server server_;
-    std::thread server_thread_;
+    std::optional<ServerThread> listener_;  ///< set once the server is configured
     std::string base_url_;
 
     mutable std::mutex mutex_;
@@ -453,23 +454,8 @@ E2BEmulator::E2BEmulator(const EmulatorOptions& options)
     server_.Patch(".*", handler);
     server_.Delete(".*", handler);
 
-    int port = options.port;
-    if (port == 0) {
-        port = server_.bind_to_any_port(options.host);
-    } else if (!server_.bind_to_port(options.host, port)) {
-        port = -1;
-    }
-    if (port <= 0) {
-        throw IoError(
-            fmt::format("e2b emulator: cannot listen on {}:{}", options.host, options.port));
-    }
-    const bool ipv6 = options.host.find(':') != std::string::npos;
-    base_url_ = fmt::format("http://{}:{}", ipv6 ? "[" + options.host + "]" : options.host, port);
-    server_thread_ = std::thread([this] { server_.listen_after_bind(); });
-    const auto deadline = SteadyClock::now() + std::chrono::seconds(10);
-    while (!server_.is_running() && SteadyClock::now() < deadline) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    listener_.emplace(server_, options.host, options.port, "e2b emulator");
+    base_url_ = listener_->base_url();
     reaper_ = std::thread([this] { reap(); });
 }
 
@@ -495,9 +481,8 @@ void E2BEmulator::stop() noexcept {
     for (auto& [id, sandbox] : all) {
         sandbox->kill();
     }
-    server_.stop();
-    if (server_thread_.joinable()) {
-        server_thread_.join();
+    if (listener_) {
+        listener_->stop();
     }
     remove_data_root();
 }
