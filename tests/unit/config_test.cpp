@@ -15,7 +15,6 @@
 using namespace sandbench::harness;
 using Catch::Matchers::Contains;
 using sandbench::backends::BackendRegistry;
-using sandbench::backends::BackendSpec;
 
 namespace {
 
@@ -55,6 +54,7 @@ type = "other"
 
     const auto known = known_backends(config, catalog);
     std::vector<std::string> names;
+    names.reserve(known.size());
     for (const auto& spec : known) {
         names.push_back(spec.name);
     }
